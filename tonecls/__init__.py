@@ -1,0 +1,59 @@
+"""tonecls: the tone of diplomatic statements (condemnation, conciliation, threat, sovereignty).
+
+Importing the package is cheap; the model code loads on first use.
+"""
+
+from __future__ import annotations
+
+from importlib import metadata
+from typing import TYPE_CHECKING
+
+from tonecls.errors import InputError, ModelFileError, ToneclsError
+from tonecls.tones import TONES
+
+try:
+    __version__ = metadata.version("tonecls")
+except metadata.PackageNotFoundError:  # running from a source tree
+    __version__ = "0.0.0"
+
+__all__ = [
+    "TONES",
+    "InputError",
+    "ModelFileError",
+    "Settings",
+    "Statement",
+    "ToneModel",
+    "ToneclsError",
+    "__version__",
+    "load_model",
+    "read_statements",
+    "save_model",
+    "train",
+    "validate",
+]
+
+_LAZY = {
+    "Statement": ("tonecls.corpus", "Statement"),
+    "ToneModel": ("tonecls.model", "ToneModel"),
+    "Settings": ("tonecls.model", "Settings"),
+    "load_model": ("tonecls.model_file", "load_model"),
+    "save_model": ("tonecls.model_file", "save_model"),
+    "train": ("tonecls.train", "train"),
+    "validate": ("tonecls.corpus", "validate"),
+    "read_statements": ("tonecls.corpus", "read_statements"),
+}
+
+if TYPE_CHECKING:
+    from tonecls.corpus import Statement, read_statements, validate
+    from tonecls.model import Settings, ToneModel
+    from tonecls.model_file import load_model, save_model
+    from tonecls.train import train
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(module), attr)
+    raise AttributeError(f"module 'tonecls' has no attribute {name!r}")

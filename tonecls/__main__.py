@@ -1,0 +1,3 @@
+from tonecls.cli import cli
+
+cli()

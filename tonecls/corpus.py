@@ -1,0 +1,275 @@
+"""Labeled statements: read JSONL and CSV label files, validate them, append to them.
+
+Every problem is reported with its file and line, because an analyst fixing a
+label file needs to know where to look.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import json
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tonecls.errors import InputError
+from tonecls.grouping import near_duplicate_pairs, text_key
+from tonecls.tones import TONES
+
+LABEL_SUFFIXES = (".jsonl", ".csv")
+SHORT_WORDS = 2
+LONG_WORDS = 150
+META_KEYS = ("speaker", "actor", "date", "kind", "sources", "note", "situation", "context", "source")
+
+
+@dataclass
+class Statement:
+    """One statement with its tones; ``meta`` keeps speaker, actor, date and the rest."""
+
+    text: str
+    labels: tuple[str, ...] = ()
+    id: str | None = None
+    constructed: bool = False
+    meta: dict = field(default_factory=dict)
+    path: str | None = None
+    line: int | None = None
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.line}" if self.path else (self.id or "")
+
+    def to_json(self) -> dict:
+        row = {"id": self.id, "text": self.text, "labels": list(self.labels)}
+        if self.constructed:
+            row["constructed"] = True
+        row.update(self.meta)
+        return row
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A validation finding: ``error`` stops training, ``warning`` is for a look."""
+
+    level: str
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else self.path
+        return f"{where}: {self.level}: {self.message}"
+
+
+def decode(data: bytes, path: object) -> str:
+    """UTF-8 (a BOM is dropped); anything else is an error naming the line."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(f"not valid UTF-8 (byte {exc.start}); save the file as UTF-8", path, line) from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise InputError("contains NUL bytes: a binary file, not text", path, line)
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_text_file(path: str | os.PathLike) -> str:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", path) from None
+    return decode(data, path)
+
+
+def iter_records(path: str | os.PathLike) -> Iterator[tuple[int, dict | InputError]]:
+    """``(line, record)`` for each row of a JSONL or CSV file, or ``(line, error)`` for a bad row."""
+    path = Path(path)
+    text = read_text_file(path)
+    if path.suffix.lower() == ".csv":
+        yield from _iter_csv(text, path)
+    else:
+        yield from _iter_jsonl(text, path)
+
+
+def _iter_jsonl(text: str, path: Path) -> Iterator[tuple[int, dict | InputError]]:
+    for n, raw in enumerate(text.split("\n"), start=1):
+        if not raw.strip():
+            continue
+        try:
+            row = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            yield n, InputError(f"invalid JSON ({exc.msg} at column {exc.colno})", path, n)
+            continue
+        if not isinstance(row, dict):
+            yield n, InputError(f"expected a JSON object, got {type(row).__name__}", path, n)
+            continue
+        yield n, row
+
+
+def _iter_csv(text: str, path: Path) -> Iterator[tuple[int, dict | InputError]]:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        yield 1, InputError(f"invalid CSV header ({exc})", path, 1)
+        return
+    if header is None:
+        return
+    header = [h.strip().lower() for h in header]
+    if "text" not in header:
+        yield 1, InputError(f"CSV has no 'text' column (columns: {', '.join(header) or 'none'})", path, 1)
+        return
+    start = reader.line_num + 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield reader.line_num, InputError(f"invalid CSV ({exc})", path, reader.line_num)
+            return
+        line, start = start, reader.line_num + 1
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) > len(header):
+            yield line, InputError(f"{len(cells)} cells but the header has {len(header)} columns", path, line)
+            continue
+        row = dict(zip(header, cells, strict=False))
+        if "labels" in row:
+            row["labels"] = [t.strip() for t in row["labels"].split(";") if t.strip()]
+        if "constructed" in row:
+            row["constructed"] = row["constructed"].strip().lower() in ("1", "true", "yes")
+        yield line, row
+
+
+def suggest_tone(name: str) -> str:
+    match = difflib.get_close_matches(str(name).strip().lower(), TONES, n=1, cutoff=0.5)
+    return f" (did you mean {match[0]!r}?)" if match else f"; tones are {', '.join(TONES)}"
+
+
+def statement_from_row(row: dict, path: Path, line: int, *, labeled: bool = True) -> Statement:
+    """Check one row and build a Statement, or raise InputError naming the problem."""
+    text = row.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise InputError("missing or empty 'text'", path, line)
+    labels: tuple[str, ...] = ()
+    if labeled:
+        raw = row.get("labels")
+        if raw is None:
+            raise InputError("missing 'labels' (use [] for a statement with no tone)", path, line)
+        if not isinstance(raw, list) or not all(isinstance(t, str) for t in raw):
+            raise InputError("'labels' must be a list of tone names", path, line)
+        for tone in raw:
+            if tone not in TONES:
+                raise InputError(f"unknown tone {tone!r}{suggest_tone(tone)}", path, line)
+        labels = tuple(t for t in TONES if t in raw)
+    rid = row.get("id")
+    meta = {k: row[k] for k in META_KEYS if row.get(k) not in (None, "")}
+    return Statement(
+        text=text,
+        labels=labels,
+        id=None if rid in (None, "") else str(rid),
+        constructed=row.get("constructed") is True,
+        meta=meta,
+        path=str(path),
+        line=line,
+    )
+
+
+def label_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
+    """Label files named, or found below the folders named (sorted, so runs repeat)."""
+    files: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            files.extend(sorted(f for f in p.rglob("*") if f.suffix.lower() in LABEL_SUFFIXES and f.is_file()))
+        elif p.exists():
+            files.append(p)
+        else:
+            raise InputError("no such file or folder", p)
+    if not files:
+        raise InputError(f"no label files ({', '.join(LABEL_SUFFIXES)}) in {', '.join(map(str, paths))}")
+    return files
+
+
+def validate(paths: Iterable[str | os.PathLike]) -> tuple[list[Statement], list[Issue]]:
+    """Read every label file and return the good statements and every issue found."""
+    statements: list[Statement] = []
+    issues: list[Issue] = []
+    for path in label_files(paths):
+        try:
+            for line, row in iter_records(path):
+                if isinstance(row, InputError):
+                    issues.append(Issue("error", str(path), line, row.message))
+                    continue
+                try:
+                    statements.append(statement_from_row(row, path, line))
+                except InputError as exc:
+                    issues.append(Issue("error", str(path), line, exc.message))
+        except InputError as exc:
+            issues.append(Issue("error", str(path), exc.line, exc.message))
+    issues.extend(_check_across(statements))
+    issues.sort(key=lambda i: (i.path, i.line or 0, i.level))
+    return statements, issues
+
+
+def _check_across(statements: list[Statement]) -> list[Issue]:
+    issues = []
+    ids: dict[str, Statement] = {}
+    texts: dict[str, Statement] = {}
+    for s in statements:
+        if s.id is not None:
+            if s.id in ids:
+                issues.append(Issue("error", s.path, s.line, f"duplicate id {s.id!r} (first at {ids[s.id].where})"))
+            else:
+                ids[s.id] = s
+        key = text_key(s.text)
+        first = texts.setdefault(key, s)
+        if first is not s:
+            if set(first.labels) != set(s.labels):
+                issues.append(
+                    Issue(
+                        "error",
+                        s.path,
+                        s.line,
+                        f"same text as {first.where} but labels {list(s.labels)} vs {list(first.labels)}",
+                    )
+                )
+            else:
+                issues.append(Issue("warning", s.path, s.line, f"duplicate text (same as {first.where})"))
+        words = len(key.split())
+        if words < SHORT_WORDS:
+            issues.append(Issue("warning", s.path, s.line, f"very short text ({words} word)"))
+        elif words > LONG_WORDS:
+            issues.append(Issue("warning", s.path, s.line, f"very long text ({words} words)"))
+    for i, j in near_duplicate_pairs([s.text for s in statements]):
+        a, b = statements[i], statements[j]
+        if text_key(a.text) != text_key(b.text):
+            issues.append(Issue("warning", b.path, b.line, f"near-duplicate of {a.where}"))
+    return issues
+
+
+def read_statements(paths: Iterable[str | os.PathLike]) -> list[Statement]:
+    """Validated statements; the first error (and how many there are) raises InputError."""
+    statements, issues = validate(paths)
+    errors = [i for i in issues if i.level == "error"]
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more errors: run `tonecls validate`)" if len(errors) > 1 else ""
+        raise InputError(first.message + more, first.path, first.line)
+    if not statements:
+        raise InputError("no statements found", ", ".join(map(str, paths)))
+    return statements
+
+
+def append_statement(path: str | os.PathLike, statement: Statement) -> None:
+    """Append one JSON line and flush it to disk, so a crash loses nothing accepted."""
+    path = Path(path)
+    line = json.dumps(statement.to_json(), ensure_ascii=False) + "\n"
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(line)
+        fh.flush()
+        os.fsync(fh.fileno())

@@ -1,0 +1,237 @@
+"""Score many statements: folders, text files, JSONL/CSV files or standard input.
+
+Inputs are streamed in chunks so memory stays flat however many statements
+there are; a file that cannot be read is reported and skipped, never fatal.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import IO
+
+from tonecls.corpus import decode, iter_records
+from tonecls.errors import InputError, ToneclsError
+from tonecls.model import ToneModel
+from tonecls.tones import TONES
+
+TEXT_SUFFIXES = (".txt", ".md")
+TABLE_SUFFIXES = (".jsonl", ".csv")
+CARRIED = ("actor", "date", "speaker")
+CHUNK = 512
+
+
+@dataclass
+class Item:
+    """One statement to score, with the fields carried through to the output."""
+
+    id: str
+    text: str
+    meta: dict = field(default_factory=dict)
+
+
+@dataclass
+class Skip:
+    """An input that could not be scored, and why."""
+
+    where: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: skipped: {self.reason}"
+
+
+@dataclass
+class Summary:
+    scored: int = 0
+    skipped: list[Skip] = field(default_factory=list)
+
+
+def iter_inputs(paths: Iterable[str], stdin: IO[str] | None = None) -> Iterator[Item | Skip]:
+    """Statements in input order; unreadable inputs come through as Skip."""
+    for raw in paths:
+        if raw == "-":
+            yield from _iter_lines(stdin or sys.stdin)
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            yield from _iter_folder(path)
+        elif not path.exists():
+            yield Skip(str(path), "no such file or folder")
+        elif path.suffix.lower() in TABLE_SUFFIXES:
+            yield from _iter_table(path)
+        else:
+            yield from _iter_text_file(path)
+
+
+def _iter_lines(stream: IO[str]) -> Iterator[Item | Skip]:
+    for n, line in enumerate(stream, start=1):
+        if line.strip():
+            yield Item(f"stdin:{n}", line.rstrip("\n"))
+
+
+def _iter_folder(folder: Path) -> Iterator[Item | Skip]:
+    def report(exc: OSError) -> None:
+        skipped.append(Skip(str(exc.filename or folder), f"cannot read folder ({exc.strerror})"))
+
+    skipped: list[Skip] = []
+    for root, dirs, files in os.walk(folder, onerror=report, followlinks=False):
+        yield from skipped
+        skipped.clear()
+        dirs.sort()
+        for name in sorted(files):
+            if Path(name).suffix.lower() in TEXT_SUFFIXES:
+                yield from _iter_text_file(Path(root) / name)
+    yield from skipped
+
+
+def _iter_text_file(path: Path) -> Iterator[Item | Skip]:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        yield Skip(str(path), "file vanished before it could be read")
+        return
+    except OSError as exc:
+        yield Skip(str(path), f"cannot read ({exc.strerror or exc})")
+        return
+    try:
+        text = decode(data, path)
+    except InputError as exc:
+        yield Skip(str(path), exc.message)
+        return
+    if not text.strip():
+        yield Skip(str(path), "empty file")
+        return
+    yield Item(str(path), text.strip())
+
+
+def _iter_table(path: Path) -> Iterator[Item | Skip]:
+    try:
+        for line, row in iter_records(path):
+            where = f"{path}:{line}"
+            if isinstance(row, InputError):
+                yield Skip(where, row.message)
+                continue
+            text = row.get("text")
+            if not isinstance(text, str) or not text.strip():
+                yield Skip(where, "missing or empty 'text'")
+                continue
+            rid = row.get("id")
+            meta = {k: row[k] for k in CARRIED if row.get(k) not in (None, "")}
+            yield Item(where if rid in (None, "") else str(rid), text, meta)
+    except InputError as exc:
+        yield Skip(str(path) if exc.line is None else f"{path}:{exc.line}", exc.message)
+
+
+def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def _score_chunk(model: ToneModel, chunk: list[Item]) -> list[dict]:
+    probs = model.predict_proba([item.text for item in chunk])
+    return [result_row(model, item, p) for item, p in zip(chunk, probs, strict=True)]
+
+
+def result_row(model: ToneModel, item: Item, probs) -> dict:
+    return {
+        "id": item.id,
+        "tones": model.tones_of(probs),
+        "scores": {t: round(float(p), 4) for t, p in zip(TONES, probs, strict=True)},
+        **item.meta,
+        "text": item.text,
+    }
+
+
+def score_items(
+    model: ToneModel,
+    inputs: Iterable[Item | Skip],
+    summary: Summary,
+    *,
+    jobs: int = 1,
+    chunk_size: int = CHUNK,
+    on_skip: Callable[[Skip], None] | None = None,
+) -> Iterator[dict]:
+    """Scored rows in input order; skips are counted in ``summary`` and passed to ``on_skip``."""
+
+    def items() -> Iterator[Item]:
+        for entry in inputs:
+            if isinstance(entry, Skip):
+                summary.skipped.append(entry)
+                if on_skip:
+                    on_skip(entry)
+            else:
+                yield entry
+
+    chunks = _chunks(items(), chunk_size)
+    if jobs == 1:
+        results = (_score_chunk(model, c) for c in chunks)
+    else:
+        from joblib import Parallel, delayed
+
+        parallel = Parallel(n_jobs=jobs, return_as="generator", pre_dispatch="2*n_jobs")
+        results = parallel(delayed(_score_chunk)(model, c) for c in chunks)
+    for rows in results:
+        summary.scored += len(rows)
+        yield from rows
+
+
+def csv_header(rows_meta: Iterable[str] = CARRIED) -> list[str]:
+    return ["id", "tones", *(f"score_{t}" for t in TONES), *rows_meta, "text"]
+
+
+def write_rows(rows: Iterable[dict], fh: IO[str], fmt: str) -> None:
+    """Write rows as CSV or JSON Lines to an open text stream."""
+    if fmt == "csv":
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(csv_header())
+        for row in rows:
+            writer.writerow(
+                [
+                    row["id"],
+                    ";".join(row["tones"]),
+                    *(row["scores"][t] for t in TONES),
+                    *(row.get(k, "") for k in CARRIED),
+                    row["text"],
+                ]
+            )
+    else:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def output_format(path: str | None) -> str:
+    if path is None or path == "-":
+        return "jsonl"
+    suffix = Path(path).suffix.lower()
+    if suffix not in (".csv", ".jsonl"):
+        raise ToneclsError(f"{path}: output must end in .csv or .jsonl")
+    return suffix[1:]
+
+
+def write_atomic(path: str | os.PathLike, write: Callable[[IO[str]], None], *, overwrite: bool = False) -> None:
+    """Write to a temporary file beside ``path``, then rename: never a half-written file."""
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise ToneclsError(f"{path}: already exists; use --force to replace it")
+    if path.parent and not path.parent.exists():
+        raise ToneclsError(f"{path.parent}: no such folder")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with open(fd, "w", encoding="utf-8", newline="") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

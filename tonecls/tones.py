@@ -1,0 +1,10 @@
+"""The four tones, in the fixed order used by every array and file."""
+
+TONES: tuple[str, ...] = ("condemnation", "conciliation", "threat", "sovereignty")
+
+DEFINITIONS: dict[str, str] = {
+    "condemnation": "censures an act or actor as wrong, illegal or unacceptable; protests",
+    "conciliation": "seeks to lower tension: goodwill, restraint, dialogue, reassurance",
+    "threat": "warns that it may impose costs or act, or that consequences will follow",
+    "sovereignty": "asserts sovereignty, territorial integrity, borders or self-defence",
+}
