@@ -26,7 +26,7 @@ from common import RESULTS, labels_of, load_corpus, machine, read_jsonl, shared_
 from systems import Keywords, Majority, MiniLM, Tonecls, embedding_available  # noqa: E402
 
 from tonecls.evaluate import mean_metrics, tone_metrics  # noqa: E402
-from tonecls.grouping import group_ids, grouped_folds  # noqa: E402
+from tonecls.grouping import group_ids, grouped_folds, tuning_groups  # noqa: E402
 from tonecls.model import Settings  # noqa: E402
 from tonecls.output import metrics_table  # noqa: E402
 from tonecls.tones import TONES  # noqa: E402
@@ -67,6 +67,7 @@ def cross_validation(statements, embed: bool, folds: int, repeats: int) -> dict:
     texts = [s.text for s in statements]
     y = labels_of(statements)
     groups = group_ids(texts)
+    tuning = np.array(situation_groups(statements))
     real = np.flatnonzero([not s.constructed for s in statements])
     constructed = np.flatnonzero([s.constructed for s in statements])
     runners = systems(embed) + [Tonecls(SHIPPED, name="tonecls, seed statements only")]
@@ -78,7 +79,7 @@ def cross_validation(statements, embed: bool, folds: int, repeats: int) -> dict:
             train_real = np.setdiff1d(real, test)
             for r in runners:
                 train = train_real if "seed statements only" in r.name else np.concatenate([train_real, constructed])
-                r.fit([texts[i] for i in train], y[train], groups[train])
+                r.fit([texts[i] for i in train], y[train], tuning[train])
                 preds[r.name][test_pos] = r.predict([texts[i] for i in test])
             print(f"  repeat {rep + 1}/{repeats}: fold done", file=sys.stderr)
         for name, pred in preds.items():
@@ -86,14 +87,20 @@ def cross_validation(statements, embed: bool, folds: int, repeats: int) -> dict:
     return {name: mean_metrics(r) for name, r in runs.items()}
 
 
+def situation_groups(statements) -> list[str]:
+    """How `tonecls train` groups statements for tuning: by situation, else near-duplicates."""
+    return tuning_groups([s.meta.get("situation") for s in statements], [s.text for s in statements])
+
+
 def held_out(train_rows, test_rows, runners, tones=TONES) -> dict:
     texts = [s.text for s in train_rows]
     y = labels_of(train_rows)
+    groups = situation_groups(train_rows)
     test_texts = [r["text"] if isinstance(r, dict) else r.text for r in test_rows]
     y_test = labels_of(test_rows)
     out = {}
     for r in runners:
-        r.fit(texts, y)
+        r.fit(texts, y, groups)
         pred = r.predict(test_texts)
         out[r.name] = restrict(tone_metrics(y_test, pred), tones)
     return out
@@ -151,7 +158,7 @@ def main(argv=None) -> int:
         runners = systems(embed)
         texts, y = [s.text for s in statements], labels_of(statements)
         for r in runners:
-            r.fit(texts, y)
+            r.fit(texts, y, situation_groups(statements))
         for key, path, tones, title in (
             ("other_crises", other, TONES, "2. Other crises (../shared/other-crises/dev.jsonl)"),
             ("unscon", unscon, ("condemnation",), "3. UNSCon, condemnation only (../shared/external/unscon.jsonl)"),
@@ -194,7 +201,7 @@ def ablation(statements, constructed, real, other, unscon) -> dict:
     for name, settings in ABLATION.items():
         row = {}
         system = Tonecls(settings, name=name)
-        system.fit([s.text for s in statements], labels_of(statements))
+        system.fit([s.text for s in statements], labels_of(statements), situation_groups(statements))
         if other_rows:
             row["other_crises"] = tone_metrics(labels_of(other_rows), system.predict([r["text"] for r in other_rows]))
         if unscon_rows:

@@ -13,7 +13,10 @@ from tonecls.train import train
 
 TINY = [
     ("We strongly condemn this unprovoked attack on our territory.", ["condemnation", "sovereignty"]),
-    ("The ministry denounced the illegal strike as a blatant violation of its airspace.", ["condemnation", "sovereignty"]),
+    (
+        "The ministry denounced the illegal strike as a blatant violation of its airspace.",
+        ["condemnation", "sovereignty"],
+    ),
     ("Such reckless acts are unacceptable and we protest in the strongest terms.", ["condemnation"]),
     ("The government deplored the shelling of border villages.", ["condemnation"]),
     ("We call on both sides to exercise restraint and return to dialogue.", ["conciliation"]),

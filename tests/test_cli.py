@@ -18,7 +18,11 @@ def run(*args, input=None):
 
 @pytest.mark.parametrize("how", ["argument", "dash", "stdin"])
 def test_classify_reads_argument_or_stdin(how):
-    args = {"argument": ["classify", "--json", SAMPLE], "dash": ["classify", "--json", "-"], "stdin": ["classify", "--json"]}
+    args = {
+        "argument": ["classify", "--json", SAMPLE],
+        "dash": ["classify", "--json", "-"],
+        "stdin": ["classify", "--json"],
+    }
     result = run(*args[how], input=None if how == "argument" else SAMPLE)
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
@@ -133,8 +137,22 @@ def test_score_in_parallel_matches_serial(tmp_path):
 
 def test_train_then_evaluate_explain_info(tmp_path, tiny_data):
     out = tmp_path / "m.model"
-    result = run("train", str(tiny_data), "--out", str(out), "--folds", "2", "--repeats", "1",
-                 "--set", "min_df=1", "--set", "C=1.0", "--set", "inner_folds=2")
+    result = run(
+        "train",
+        str(tiny_data),
+        "--out",
+        str(out),
+        "--folds",
+        "2",
+        "--repeats",
+        "1",
+        "--set",
+        "min_df=1",
+        "--set",
+        "C=1.0",
+        "--set",
+        "inner_folds=2",
+    )
     assert result.exit_code == 0, result.output
     assert f"trained on {len(TINY)} statements ({len(TINY)} real, 0 constructed)" in result.output
     assert "| tonecls |" in result.output and "| majority |" in result.output

@@ -83,7 +83,9 @@ def test_same_text_with_conflicting_labels(tmp_path):
 
 
 def test_same_text_same_labels_is_a_warning(tmp_path):
-    p = write(tmp_path / "a.jsonl", '{"text": "We will respond.", "labels": []}\n{"text": "We will respond", "labels": []}\n')
+    p = write(
+        tmp_path / "a.jsonl", '{"text": "We will respond.", "labels": []}\n{"text": "We will respond", "labels": []}\n'
+    )
     assert errors_of([p]) == []
     assert f"{p}:2: warning: duplicate text (same as {p}:1)" in warnings_of([p])
 
@@ -118,7 +120,9 @@ def test_bom_and_crlf_are_accepted(tmp_path):
 
 def test_read_statements_raises_first_error_with_count(tmp_path):
     p = write(tmp_path / "a.jsonl", '{"text": "a b c"}\n{"text": "d e f", "labels": ["x"]}\n')
-    with pytest.raises(InputError, match=r"a.jsonl:1: missing 'labels' .* \(and 1 more errors: run `tonecls validate`\)"):
+    with pytest.raises(
+        InputError, match=r"a.jsonl:1: missing 'labels' .* \(and 1 more errors: run `tonecls validate`\)"
+    ):
         read_statements([p])
 
 

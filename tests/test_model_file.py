@@ -35,13 +35,31 @@ def test_file_holds_json_and_npy_only(tiny_model_path):
     with zipfile.ZipFile(tiny_model_path) as zf:
         names = sorted(zf.namelist())
         meta = json.loads(zf.read("model.json"))
-    assert names == sorted(["model.json", "coef.npy", "intercept.npy", "thresholds.npy", "C.npy", "idf_word.npy",
-                            "idf_char.npy", "idf_cue.npy"])
+    assert names == sorted(
+        [
+            "model.json",
+            "coef.npy",
+            "intercept.npy",
+            "thresholds.npy",
+            "C.npy",
+            "idf_word.npy",
+            "idf_char.npy",
+            "idf_cue.npy",
+        ]
+    )
     assert sorted(meta) == ["arrays", "blocks", "card", "format", "format_version", "settings", "tones"]
     assert meta["format"] == "tonecls-model" and meta["format_version"] == FORMAT_VERSION
     assert [b["name"] for b in meta["blocks"]] == ["word", "char", "cue"]
-    assert sorted(meta["card"]) == ["C", "counts", "created", "cross_validation", "settings", "thresholds",
-                                    "training_files", "versions"]
+    assert sorted(meta["card"]) == [
+        "C",
+        "counts",
+        "created",
+        "cross_validation",
+        "settings",
+        "thresholds",
+        "training_files",
+        "versions",
+    ]
 
 
 def test_training_is_deterministic(tiny_data, tmp_path):

@@ -26,7 +26,6 @@ def model_option(fn):
     return click.option(
         "--model",
         "model_path",
-        type=click.Path(dir_okay=False),
         default=None,
         help="Model file (default: $TONECLS_MODEL, else the shipped models/tonecls.model).",
     )(fn)
@@ -66,7 +65,7 @@ def classify(text: str | None, model_path: str | None, json_: bool, lines: bool,
         tonecls classify "This violation of our sovereignty is unacceptable."
         echo "We call for restraint." | tonecls classify --json
     """
-    from tonecls.output import classification_text
+    from tonecls.output import classification_text, json_line
 
     if text is None or text == "-":
         raw = sys.stdin.read()
@@ -75,15 +74,20 @@ def classify(text: str | None, model_path: str | None, json_: bool, lines: bool,
         if lines:
             raise click.UsageError("--lines reads standard input; give no TEXT")
         texts = [text]
+    from tonecls.score import MAX_CHARS
+
     texts = [t.strip() for t in texts if t.strip()]
     if not texts:
         raise ToneclsError("no statement given: pass TEXT or pipe it on standard input")
+    for t in texts:
+        if len(t) > MAX_CHARS:
+            raise ToneclsError(f"statement too long ({len(t):,} characters; the limit is {MAX_CHARS:,})")
     model = _load(model_path)
     thresholds = dict(zip(TONES, map(float, model.thresholds_), strict=True))
     for i, t in enumerate(texts):
         result = model.classify(t, top=top)
         if json_:
-            click.echo(json.dumps(result, ensure_ascii=False))
+            click.echo(json_line(result))
         else:
             if lines:
                 click.echo(("\n" if i else "") + t)
@@ -124,24 +128,28 @@ def score(
             click.echo(("\r" if progress else "") + str(skip), err=True)
 
     def counted(rows):
+        shown = 0
         for row in rows:
             yield row
-            if progress and summary.scored % 512 == 0:
-                click.echo(f"\rscored {summary.scored:,} statements", err=True, nl=False)
+            if progress and summary.scored != shown:
+                shown = summary.scored
+                click.echo(f"\rscored {shown:,} statements", err=True, nl=False)
 
-    stdin = sys.stdin
-    rows = counted(score_items(model, iter_inputs(inputs, stdin), summary, jobs=jobs, on_skip=on_skip))
+    def write(fh) -> None:
+        write_rows(rows, fh, fmt)
+        if summary.scored == 0:  # fail inside the write, so that no empty output is left behind
+            raise ToneclsError("nothing was scored" + (" (every input was skipped)" if summary.skipped else ""))
+
+    rows = counted(score_items(model, iter_inputs(inputs, sys.stdin), summary, jobs=jobs, on_skip=on_skip))
     if out is None or out == "-":
-        write_rows(rows, sys.stdout, fmt)
+        write(sys.stdout)
     else:
-        write_atomic(out, lambda fh: write_rows(rows, fh, fmt), overwrite=force)
+        write_atomic(out, write, overwrite=force)
     if progress:
         click.echo("\r", err=True, nl=False)
     if show:
         where = f" to {out}" if out else ""
         click.echo(f"scored {summary.scored:,} statements{where}; skipped {len(summary.skipped)} inputs", err=True)
-    if summary.scored == 0:
-        raise ToneclsError("nothing was scored" + (" (every input was skipped)" if summary.skipped else ""))
 
 
 @cli.command()
@@ -322,3 +330,156 @@ def info(model_path: str | None, json_: bool) -> None:
     else:
         click.echo(f"model file: {path} (format version {meta['format_version']})")
         click.echo(render_card(meta["card"]))
+
+
+@cli.command()
+@click.argument("pool", type=click.Path(dir_okay=False))
+@click.option("--n", "n", default=20, show_default=True, type=click.IntRange(1), help="How many to suggest.")
+@model_option
+@json_option
+def suggest(pool: str, n: int, model_path: str | None, json_: bool) -> None:
+    """Rank unlabeled statements by how much labeling them should help (uncertain, and not near-copies).
+
+    \b
+    Example:
+        tonecls suggest pool.jsonl --n 10
+    """
+    from tonecls.output import json_line
+    from tonecls.pool import read_pool
+    from tonecls.suggest import suggest_next
+
+    model = _load(model_path)
+    for rank, s in enumerate(suggest_next(model, read_pool(pool), n=n), start=1):
+        scores = {t: round(float(p), 4) for t, p in zip(TONES, s.probs, strict=True)}
+        if json_:
+            click.echo(
+                json_line(
+                    {
+                        "rank": rank,
+                        "id": s.statement.id,
+                        "uncertainty": round(s.uncertainty, 4),
+                        "tones": s.tones,
+                        "scores": scores,
+                        "text": s.statement.text,
+                    }
+                )
+            )
+        else:
+            guess = ", ".join(s.tones) or "no tone"
+            click.echo(f"{rank:>3}. {s.statement.id}  uncertainty {s.uncertainty:.2f}  guess: {guess}")
+            click.echo(f"     {s.statement.text}")
+
+
+@cli.command()
+@click.argument("pool", required=False, type=click.Path(dir_okay=False))
+@click.option("--into", required=True, type=click.Path(dir_okay=False), help="Label file (.jsonl) to append to.")
+@click.option("--text", help="Label this one statement without a session.")
+@click.option("--tones", default="", help="With --text: comma-separated tones (empty: no tone).")
+@click.option("--id", "id_", help="With --text: the statement's id.")
+@click.option(
+    "--order",
+    type=click.Choice(["suggest", "file"]),
+    default="suggest",
+    show_default=True,
+    help="Ask the most useful statements first, or in file order.",
+)
+@model_option
+def label(pool, into, text, tones, id_, order, model_path) -> None:
+    """Label statements from POOL one by one in the terminal; each accepted label is saved at once.
+
+    Keys: 1-4 toggle condemnation, conciliation, threat, sovereignty; a or Enter accept; s skip;
+    u undo the last accepted; q quit. A rerun asks only what FILE does not hold yet.
+
+    \b
+    Example:
+        tonecls label pool.jsonl --into statements/new.jsonl
+        tonecls label --text "We will respond." --tones threat --into statements/new.jsonl
+    """
+    from tonecls.label import LabelSession, label_one, parse_tones, run_session
+
+    if text is not None:
+        if pool:
+            raise click.UsageError("give POOL or --text, not both")
+        statement = label_one(into, text, parse_tones(tones), id=id_)
+        click.echo(f"added to {into}: {', '.join(statement.labels) or 'no tone'}")
+        return
+    if not pool:
+        raise click.UsageError("give POOL to label, or --text")
+    from tonecls.pool import read_pool
+
+    model = _load(model_path)
+    statements = read_pool(pool)
+    if order == "suggest":
+        from tonecls.suggest import suggest_next
+
+        statements = [s.statement for s in suggest_next(model, statements, n=len(statements))]
+    session = LabelSession(model, statements, into)
+    result = run_session(session, _read_key, click.echo)
+    click.echo(f"\naccepted {result['accepted']}, skipped {result['skipped']}, {result['left']} left; saved in {into}")
+
+
+def _read_key() -> str:
+    """One key from a terminal, or one character of piped input ('' at its end)."""
+    if sys.stdin.isatty():
+        try:
+            return click.getchar()
+        except (EOFError, KeyboardInterrupt):
+            return ""
+    return sys.stdin.read(1)
+
+
+@cli.command()
+@click.argument("data", nargs=-1)
+@click.option("--top", default=20, show_default=True, type=click.IntRange(1))
+@click.option("--folds", default=5, show_default=True, type=click.IntRange(2))
+@click.option("-q", "--quiet", is_flag=True)
+@model_option
+@json_option
+def audit(data, top, folds, quiet, model_path, json_) -> None:
+    """List labeled statements whose labels the cross-validated model disagrees with most (likely label errors).
+
+    Uses the settings of the model (--model) and trains one model per fold.
+
+    \b
+    Example:
+        tonecls audit statements/ --top 10
+    """
+    from tonecls.audit import find_label_issues, out_of_fold_probs
+    from tonecls.corpus import read_statements
+    from tonecls.output import json_line
+
+    model = _load(model_path)
+    statements = read_statements(data or ["statements"])
+    bar = None
+    progress = None
+    if not quiet and _stderr_is_tty():
+        bar = click.progressbar(length=folds, label="cross-validating", file=sys.stderr)
+        progress = lambda done, total: bar.update(1)  # noqa: E731
+    probs = out_of_fold_probs(statements, model.settings, folds=folds, progress=progress)
+    if bar is not None:
+        bar.render_finish()
+    for issue in find_label_issues(statements, probs, top=top):
+        s = issue.statement
+        scores = {t: round(float(p), 3) for t, p in zip(TONES, issue.probs, strict=True)}
+        if json_:
+            click.echo(
+                json_line(
+                    {
+                        "id": s.id,
+                        "where": s.where,
+                        "labels": list(s.labels),
+                        "quality": round(issue.quality, 4),
+                        "disputed": issue.disputed,
+                        "out_of_fold": scores,
+                        "text": s.text,
+                    }
+                )
+            )
+        else:
+            click.echo(f"{s.where}  {s.id}  quality {issue.quality:.2f}  labels: {', '.join(s.labels) or 'no tone'}")
+            click.echo(
+                "   out-of-fold: "
+                + ", ".join(f"{t} {p:.2f}" for t, p in scores.items())
+                + f"  disputed: {', '.join(issue.disputed)}"
+            )
+            click.echo(f"   {s.text}")

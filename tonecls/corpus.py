@@ -17,6 +17,7 @@ from pathlib import Path
 
 from tonecls.errors import InputError
 from tonecls.grouping import near_duplicate_pairs, text_key
+from tonecls.output import json_line
 from tonecls.tones import TONES
 
 LABEL_SUFFIXES = (".jsonl", ".csv")
@@ -63,13 +64,35 @@ class Issue:
         return f"{where}: {self.level}: {self.message}"
 
 
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+
+
 def decode(data: bytes, path: object) -> str:
-    """UTF-8 (a BOM is dropped); anything else is an error naming the line."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(f"not valid UTF-8 (byte {exc.start}); save the file as UTF-8", path, line) from None
+    """UTF-8 (a BOM is dropped), or UTF-16/32 when a BOM says so; anything else is an error naming the line.
+
+    Latin-1 and other 8-bit encodings are not guessed: a wrong guess would
+    silently change the words the model reads.
+    """
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data[len(bom) :].decode(codec)
+            except UnicodeDecodeError as exc:
+                raise InputError(
+                    f"not valid {codec.upper()} despite its byte order mark (byte {exc.start})", path
+                ) from None
+            break
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise InputError(f"not valid UTF-8 (byte {exc.start}); save the file as UTF-8", path, line) from None
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise InputError("contains NUL bytes: a binary file, not text", path, line)
@@ -268,7 +291,7 @@ def read_statements(paths: Iterable[str | os.PathLike]) -> list[Statement]:
 def append_statement(path: str | os.PathLike, statement: Statement) -> None:
     """Append one JSON line and flush it to disk, so a crash loses nothing accepted."""
     path = Path(path)
-    line = json.dumps(statement.to_json(), ensure_ascii=False) + "\n"
+    line = json_line(statement.to_json()) + "\n"
     with open(path, "a", encoding="utf-8") as fh:
         fh.write(line)
         fh.flush()

@@ -68,6 +68,8 @@ def fit_tone_model(model: ToneModel, texts: list[str], y: np.ndarray, groups: Se
     surfaces: dict = {}
     counted = features.count(texts, surfaces)
     groups = group_ids(texts) if groups is None else np.unique(np.asarray(groups, dtype=str), return_inverse=True)[1]
+    if len(np.unique(groups)) < settings.inner_folds:  # too few situations to hold one out: near-duplicates
+        groups = group_ids(texts)
     Cs = [settings.C] if settings.C is not None else list(settings.C_grid)
     if len(Cs) == 1 and not settings.tune_thresholds:
         model.C_ = np.full(y.shape[1], Cs[0], dtype=np.float64)

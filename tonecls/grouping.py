@@ -79,3 +79,14 @@ def grouped_folds(groups: Sequence[int], y: np.ndarray, n_splits: int, seed: int
     for k, g in enumerate(ordered):
         folds[k % n_splits].extend(members[g].tolist())
     return [np.array(sorted(f), dtype=np.int64) for f in folds if f]
+
+
+def tuning_groups(situations: Sequence[str | None], texts: Sequence[str]) -> list[str]:
+    """Groups for the inner cross-validation that picks C and thresholds.
+
+    Statements of one situation (crisis) stay together, so tuning is judged on
+    situations the fold never saw, as analysts will use the model; statements
+    without a situation fall back to near-duplicate groups.
+    """
+    dup = group_ids(texts)
+    return [f"situation:{s}" if s else f"dup:{d}" for s, d in zip(situations, dup, strict=True)]

@@ -54,3 +54,11 @@ def metrics_table(systems: dict[str, dict]) -> str:
 
 def to_json(obj: object) -> str:
     return json.dumps(obj, ensure_ascii=False, indent=2)
+
+
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def json_line(obj: object) -> str:
+    """One JSON Lines record: readable UTF-8, but no character that any reader takes for a line break."""
+    return json.dumps(obj, ensure_ascii=False).translate(_LINE_BREAKS)

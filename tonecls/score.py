@@ -7,7 +7,6 @@ there are; a file that cannot be read is reported and skipped, never fatal.
 from __future__ import annotations
 
 import csv
-import json
 import os
 import sys
 import tempfile
@@ -20,12 +19,14 @@ from typing import IO
 from tonecls.corpus import decode, iter_records
 from tonecls.errors import InputError, ToneclsError
 from tonecls.model import ToneModel
+from tonecls.output import json_line
 from tonecls.tones import TONES
 
 TEXT_SUFFIXES = (".txt", ".md")
 TABLE_SUFFIXES = (".jsonl", ".csv")
 CARRIED = ("actor", "date", "speaker")
 CHUNK = 512
+MAX_CHARS = 1_000_000  # about 150,000 words: longer inputs are not one statement
 
 
 @dataclass
@@ -74,7 +75,7 @@ def iter_inputs(paths: Iterable[str], stdin: IO[str] | None = None) -> Iterator[
 def _iter_lines(stream: IO[str]) -> Iterator[Item | Skip]:
     for n, line in enumerate(stream, start=1):
         if line.strip():
-            yield Item(f"stdin:{n}", line.rstrip("\n"))
+            yield checked(Item(f"stdin:{n}", line.rstrip("\n")))
 
 
 def _iter_folder(folder: Path) -> Iterator[Item | Skip]:
@@ -109,7 +110,14 @@ def _iter_text_file(path: Path) -> Iterator[Item | Skip]:
     if not text.strip():
         yield Skip(str(path), "empty file")
         return
-    yield Item(str(path), text.strip())
+    yield checked(Item(str(path), text.strip()))
+
+
+def checked(item: Item) -> Item | Skip:
+    """The item, or a Skip when it is too long to be one statement."""
+    if len(item.text) > MAX_CHARS:
+        return Skip(item.id, f"too long for one statement ({len(item.text):,} characters; the limit is {MAX_CHARS:,})")
+    return item
 
 
 def _iter_table(path: Path) -> Iterator[Item | Skip]:
@@ -125,7 +133,7 @@ def _iter_table(path: Path) -> Iterator[Item | Skip]:
                 continue
             rid = row.get("id")
             meta = {k: row[k] for k in CARRIED if row.get(k) not in (None, "")}
-            yield Item(where if rid in (None, "") else str(rid), text, meta)
+            yield checked(Item(where if rid in (None, "") else str(rid), text, meta))
     except InputError as exc:
         yield Skip(str(path) if exc.line is None else f"{path}:{exc.line}", exc.message)
 
@@ -205,7 +213,7 @@ def write_rows(rows: Iterable[dict], fh: IO[str], fmt: str) -> None:
             )
     else:
         for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            fh.write(json_line(row) + "\n")
 
 
 def output_format(path: str | None) -> str:

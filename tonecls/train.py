@@ -11,7 +11,7 @@ import numpy as np
 from tonecls.card import build_card
 from tonecls.corpus import Statement, label_files, read_statements
 from tonecls.evaluate import mean_metrics, tone_metrics
-from tonecls.grouping import group_ids, grouped_folds
+from tonecls.grouping import group_ids, grouped_folds, tuning_groups
 from tonecls.model import Settings, ToneModel, label_matrix
 
 Progress = Callable[[int, int], None]
@@ -42,6 +42,7 @@ def cross_validate(
     texts = [s.text for s in statements]
     y = label_matrix([s.labels for s in statements])
     groups = group_ids(texts)
+    tuning = np.array(tuning_groups([s.meta.get("situation") for s in statements], texts))
     real = np.flatnonzero([not s.constructed for s in statements])
     constructed = np.flatnonzero([s.constructed for s in statements])
     oof = np.zeros((len(real), y.shape[1]))
@@ -53,7 +54,7 @@ def cross_validate(
         for test_pos in grouped_folds(groups[real], y[real], folds, seed + r):
             test = real[test_pos]
             train_idx = np.concatenate([np.setdiff1d(real, test), constructed])
-            model = ToneModel(settings).fit([texts[i] for i in train_idx], y[train_idx], groups[train_idx])
+            model = ToneModel(settings).fit([texts[i] for i in train_idx], y[train_idx], tuning[train_idx])
             probs = model.predict_proba([texts[i] for i in test])
             oof[test_pos] += probs / repeats
             pred[test_pos] = probs >= model.thresholds_
@@ -91,7 +92,8 @@ def train(
     if repeats > 0 and sum(not s.constructed for s in statements) >= folds:
         cv = cross_validate(statements, settings, folds=folds, repeats=repeats, seed=seed, progress=progress)
     texts = [s.text for s in statements]
-    model = ToneModel(settings).fit(texts, [s.labels for s in statements])
+    groups = tuning_groups([s.meta.get("situation") for s in statements], texts)
+    model = ToneModel(settings).fit(texts, [s.labels for s in statements], groups)
     oof = cv.pop("oof_probs") if cv else None
     card = build_card(
         files=files,

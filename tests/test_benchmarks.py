@@ -1,0 +1,69 @@
+"""Each benchmark script runs end to end on a tiny input (their timings are not checked here)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_script(name, *args):
+    cmd = [sys.executable, str(ROOT / "benchmarks" / name), *map(str, args)]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def test_accuracy_script(tmp_path, tiny_data):
+    out = run_script(
+        "accuracy.py",
+        "--data",
+        tiny_data,
+        "--folds",
+        "2",
+        "--repeats",
+        "1",
+        "--no-embed",
+        "--no-ablation",
+        "--out-dir",
+        tmp_path,
+    )
+    assert "## 1. Grouped cross-validation" in out and "| keyword cues |" in out
+    result = json.loads((tmp_path / "accuracy.json").read_text())
+    assert set(result["tables"]["cross_validation"]) >= {"majority", "keyword cues", "tonecls"}
+    assert result["machine"]["cores"] >= 1
+
+
+def test_speed_script(tmp_path, tiny_model_path):
+    out = run_script(
+        "speed.py",
+        "--model",
+        tiny_model_path,
+        "--sizes",
+        "60",
+        "--files",
+        "15",
+        "--train-sizes",
+        "40",
+        "--runs",
+        "1",
+        "--no-embed",
+        "--out-dir",
+        tmp_path,
+    )
+    result = json.loads((tmp_path / "speed.json").read_text())
+    assert result["batch"]["60"]["tonecls"] > 0 and result["batch"]["60"]["floor"] > 0
+    assert result["score_folder"]["rows"] == 15
+    assert result["cold_start"]["ratio"] > 0
+    assert "cold start" in out
+
+
+@pytest.mark.parametrize("sizes", [("20", "40")])
+def test_memory_script(tmp_path, tiny_model_path, sizes):
+    run_script("memory.py", "--model", tiny_model_path, "--sizes", *sizes, "--out-dir", tmp_path)
+    result = json.loads((tmp_path / "memory.json").read_text())
+    assert [result["runs"][s]["rows_written"] for s in sizes] == [20, 40]
+    assert result["runs"]["20"]["peak_rss_mb"] > 10
