@@ -33,25 +33,18 @@ from tonecls.tones import TONES  # noqa: E402
 
 SHIPPED = Settings()
 ABLATION = {
-    "plain words (no stemming, negation, masking, chars, cues; C=1, threshold 0.5)": replace(
-        SHIPPED,
-        stem=False,
-        negation=False,
-        mask_actors=False,
-        char_ngrams=None,
-        cues=False,
-        C=1.0,
-        tune_thresholds=False,
+    "plain words (no stemming, negation, masking or cues; C=1, thresholds 0.5)": replace(
+        SHIPPED, stem=False, negation=False, mask_actors=False, cues=False, C=1.0, tune_thresholds=False
     ),
-    "words + stemming + negation": replace(SHIPPED, mask_actors=False, char_ngrams=None, cues=False),
-    "+ actor masking": replace(SHIPPED, char_ngrams=None, cues=False),
-    "+ character n-grams": replace(SHIPPED, cues=False),
-    "+ cue lexicon (= shipped)": SHIPPED,
+    "+ stemming and negation marking": replace(SHIPPED, mask_actors=False, cues=False, C=1.0, tune_thresholds=False),
+    "+ actor masking": replace(SHIPPED, cues=False, C=1.0, tune_thresholds=False),
+    "+ cue lexicon": replace(SHIPPED, C=1.0, tune_thresholds=False),
+    "+ C and thresholds by situation-grouped CV (= shipped)": SHIPPED,
+    "shipped + character n-grams (2-5)": replace(SHIPPED, char_ngrams=(2, 5)),
     "shipped without masking": replace(SHIPPED, mask_actors=False),
-    "shipped without character n-grams": replace(SHIPPED, char_ngrams=None),
     "shipped without cue lexicon": replace(SHIPPED, cues=False),
     "shipped without stemming and negation": replace(SHIPPED, stem=False, negation=False),
-    "shipped with C=1 and thresholds at 0.5": replace(SHIPPED, C=1.0, tune_thresholds=False),
+    "shipped with thresholds at 0.5": replace(SHIPPED, tune_thresholds=False),
 }
 
 

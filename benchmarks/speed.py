@@ -159,9 +159,7 @@ def main(argv=None) -> int:
         rate = len(sample) / t.seconds
         one = batch[str(args.sizes[0])]["tonecls"]
         results["embedding"] = {"statements": len(sample), "per_second": rate, "tonecls_over_embedding": one / rate}
-        print(
-            f"\nMiniLM embedding alone: {rate:,.0f} statements/s on {len(sample):,}; tonecls {one / rate:.1f}x that"
-        )
+        print(f"\nMiniLM embedding alone: {rate:,.0f} statements/s on {len(sample):,}; tonecls {one / rate:.1f}x that")
 
     folder = score_folder(args.model, texts[: args.files])
     results["score_folder"] = folder

@@ -19,9 +19,10 @@ class CueLexicon:
                 raise ValueError(f"cue lexicon: unknown tone {tone!r}")
             key = tuple(feature for feature, _ in analyzer.tokens(phrase) if feature)
             self._phrases.setdefault(key, set()).add(tone)
-        self._by_first: dict[str, list[tuple[tuple[str, ...], list[str]]]] = {}
+        self._by_first: dict = {}
         for key, tones in sorted(self._phrases.items()):
-            self._by_first.setdefault(key[0], []).append((key, sorted(tones)))
+            self._by_first.setdefault(key[0], []).append((list(key), sorted(tones)))
+        self._by_first = {k: (v, max(len(key) for key, _ in v)) for k, v in self._by_first.items()}
         self._starts = set(self._by_first) | {NEGATION_PREFIX + k for k in self._by_first}
 
     @classmethod
@@ -41,18 +42,22 @@ class CueLexicon:
     def features(self, tokens: list[Token]) -> list[str]:
         return [f for f, _, _ in self._matches(tokens)]
 
-    def _matches(self, tokens: list[Token]) -> list[tuple[str, str, int]]:
-        out = []
-        by_first = self._by_first
+    def _matches(self, tokens: list[Token]) -> list[tuple[str, int, int]]:
         starts = self._starts
-        for i, (feature, _) in enumerate(tokens):
-            if feature not in starts:
-                continue
-            negated = feature.startswith(NEGATION_PREFIX)
-            for key, tones in by_first[feature.removeprefix(NEGATION_PREFIX)]:
+        out = []
+        for i in [i for i, (feature, _) in enumerate(tokens) if feature in starts]:
+            first = tokens[i][0]
+            negated = first.startswith(NEGATION_PREFIX)
+            candidates, longest = self._by_first[first[4:] if negated else first]
+            window = [_plain(f) for f, _ in tokens[i : i + longest]] if longest > 1 else None
+            for key, tones in candidates:
                 n = len(key)
-                if n > 1 and tuple(t[0].removeprefix(NEGATION_PREFIX) for t in tokens[i : i + n]) != key:
+                if n > 1 and window[:n] != key:
                     continue
                 for tone in tones:
                     out.append((("not_cue_" if negated else "cue_") + tone, i, n))
         return out
+
+
+def _plain(feature: str) -> str:
+    return feature[4:] if feature.startswith(NEGATION_PREFIX) else feature

@@ -49,25 +49,23 @@ class Gazetteer:
     def mask(self, words: list[str]) -> list[str | None] | None:
         """Per word: ``None`` (no name), the placeholder (a name starts here), or "" (the name goes on).
 
-        ``None`` for the whole list when no word can start a name (the common case).
+        ``None`` for the whole list when no word can start a name.
         """
         starts = self._starts
-        if starts.isdisjoint(words):
+        hits = [i for i, w in enumerate(words) if w in starts]
+        if not hits:
             return None
         out: list[str | None] = [None] * len(words)
-        i = 0
-        while i < len(words):
-            if words[i] in starts:
-                for n in range(min(self._longest, len(words) - i), 0, -1):
-                    placeholder = self._names.get(tuple(words[i : i + n]))
-                    if placeholder is not None:
-                        out[i] = placeholder
-                        for k in range(i + 1, i + n):
-                            out[k] = ""
-                        i += n
-                        break
-                else:
-                    i += 1
-            else:
-                i += 1
+        end = 0
+        for i in hits:
+            if i < end:
+                continue
+            for n in range(min(self._longest, len(words) - i), 0, -1):
+                placeholder = self._names.get(tuple(words[i : i + n]))
+                if placeholder is not None:
+                    out[i] = placeholder
+                    for k in range(i + 1, i + n):
+                        out[k] = ""
+                    end = i + n
+                    break
         return out

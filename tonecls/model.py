@@ -24,7 +24,7 @@ class Settings:
     """Training settings: everything needed to rebuild the features of a model."""
 
     word_ngrams: tuple[int, int] = (1, 2)
-    char_ngrams: tuple[int, int] | None = (2, 5)
+    char_ngrams: tuple[int, int] | None = None
     stem: bool = True
     negation: bool = True
     mask_actors: bool = True

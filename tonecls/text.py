@@ -70,16 +70,16 @@ class Analyzer:
     def words(self, text: str) -> list[str]:
         return _WORD_RE.findall(_POSSESSIVE.sub(r"\1", normalise(text)))
 
-    def _word(self, surface: str) -> tuple[str, int]:
-        """(feature, kind) of a word: kind 0 plain, 1 negator, 2 scope end, 3 punctuation."""
+    def _word(self, surface: str) -> tuple[Token, int]:
+        """(token, kind) of a word: kind 0 plain, 1 negator, 2 scope end, 3 punctuation."""
         low = surface.lower()
         if low in PUNCT:
-            info = (BREAK, 3)
+            info = ((BREAK, surface), 3)
         elif low in _SCOPE_ENDS:
-            info = (low, 2)
+            info = ((low, surface), 2)
         else:
             feature = self._stemmer.stem(low) if self.stem else low
-            info = (feature, 1 if self.negation and NEGATION_RE.search(low) else 0)
+            info = ((feature, surface), 1 if self.negation and NEGATION_RE.search(low) else 0)
         if len(self._words) > 500_000:
             self._words.clear()
         self._words[surface] = info
@@ -98,19 +98,19 @@ class Analyzer:
                     out.append((mask[i], f"[{mask[i].strip('_')}]"))
                     scope = max(scope - 1, 0)
                 continue
-            feature, kind = known.get(surface) or self._word(surface)
+            token, kind = known.get(surface) or self._word(surface)
             if kind == 0 and not scope:
-                out.append((feature, surface))
+                out.append(token)
             elif kind >= 2:
                 scope = 0
-                out.append((feature, surface))
+                out.append(token)
             else:
                 if scope:
-                    feature = NEGATION_PREFIX + feature
+                    token = (NEGATION_PREFIX + token[0], surface)
                     scope -= 1
                 if kind == 1:
                     scope = NEGATION_SCOPE
-                out.append((feature, surface))
+                out.append(token)
         return out
 
     def word_grams(self, tokens: list[Token]) -> list[tuple[str, str]]:
