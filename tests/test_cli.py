@@ -192,3 +192,40 @@ def test_validate_reports_and_exits(tmp_path, tiny_data):
 def test_unknown_setting_is_a_user_error(tiny_data, tmp_path):
     result = CliRunner().invoke(cli, ["train", str(tiny_data), "--out", str(tmp_path / "m"), "--set", "colour=red"])
     assert result.exit_code == 1 and result.output == "Error: unknown setting(s): colour\n"
+
+
+def test_report_from_scored_output(tmp_path):
+    scored = tmp_path / "scores.jsonl"
+    rows = [
+        {"id": "a", "text": "We condemn the strike.", "actor": "A", "date": "2024-01-16", "speaker": "FM"},
+        {"id": "b", "text": "We call for restraint.", "actor": "B", "date": "2024-01-18"},
+        {"id": "c", "text": "No date here."},
+    ]
+    src = write_jsonl(tmp_path / "in.jsonl", rows)
+    assert run("score", str(src), "--out", str(scored)).exit_code == 0
+    scored.write_text(scored.read_text() + "{broken\n")
+    out, figs = tmp_path / "r.html", tmp_path / "figs"
+    result = CliRunner().invoke(cli, ["report", str(scored), "--out", str(out), "--png", str(figs)])
+    assert result.exit_code == 0, result.output
+    assert f"{scored}:4: skipped: invalid JSON" in result.stderr
+    html = out.read_text(encoding="utf-8")
+    assert "data:image/png;base64," in html and "No date here." in html
+    assert list(figs.glob("*.png"))
+    again = CliRunner().invoke(cli, ["report", str(scored), "--out", str(out)])
+    assert again.exit_code == 1 and "already exists; use --force to replace it" in again.output
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    result = CliRunner().invoke(cli, ["report", str(empty), "--out", str(tmp_path / "x.html")])
+    assert result.exit_code == 1 and "empty" in result.output
+
+
+def test_serve_refuses_a_port_in_use():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        result = CliRunner().invoke(cli, ["serve", "--port", str(port)])
+    assert result.exit_code == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output

@@ -483,3 +483,95 @@ def audit(data, top, folds, quiet, model_path, json_) -> None:
                 + f"  disputed: {', '.join(issue.disputed)}"
             )
             click.echo(f"   {s.text}")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (this machine only).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free one).")
+@click.option("-q", "--quiet", is_flag=True, help="No request log on standard error.")
+@model_option
+def serve(host: str, port: int, quiet: bool, model_path: str | None) -> None:
+    """Serve a web page and a JSON API that classify statements, until Ctrl-C.
+
+    \b
+    Example:
+        tonecls serve --port 8000
+        curl -s -H 'Content-Type: application/json' -d '{"text": "We condemn it."}' localhost:8000/api/classify
+    """
+    from tonecls.serve import make_server, serve_forever
+
+    server = make_server(_load(model_path), host, port, log=None if quiet else lambda line: click.echo(line, err=True))
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"warning: listening on {host}: anyone who can reach this machine can use the page", err=True)
+    click.echo(f"serving {server.url} (Ctrl-C stops it)", err=True)
+    serve_forever(server)
+
+
+@cli.command()
+@click.argument("scored", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The HTML report to write.")
+@click.option("--png", "png_dir", type=click.Path(file_okay=False), help="Also write the figures as PNG files here.")
+@click.option("--force", is_flag=True, help="Replace --out if it exists.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress or skip notes on standard error.")
+def report(scored: tuple[str, ...], out: str, png_dir: str | None, force: bool, quiet: bool) -> None:
+    """Report tone over time per actor, and typical statements, from the output of `tonecls score`.
+
+    \b
+    Example:
+        tonecls score statements.jsonl --out scores.jsonl
+        tonecls report scores.jsonl --out report.html --png figures/
+    """
+    from tonecls.report import build_report, read_scored
+
+    rows, problems = read_scored(scored)
+    for problem in problems if not quiet else ():
+        click.echo(problem, err=True)
+    progress = (lambda message: click.echo(message, err=True)) if not quiet and _stderr_is_tty() else None
+    summary = build_report(
+        rows, out=out, png_dir=png_dir, problems=problems, sources=scored, overwrite=force, progress=progress
+    )
+    if not quiet:
+        click.echo(
+            f"wrote {summary.out}: {summary.statements:,} statements, {summary.on_timeline:,} drawn per {summary.bin}"
+            f" for {summary.actors} actors, {summary.apart:,} listed apart; skipped {summary.problems} lines",
+            err=True,
+        )
+        for png in summary.pngs:
+            click.echo(f"wrote {png}", err=True)
+
+
+@cli.command()
+@click.argument("articles", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--out", type=click.Path(dir_okay=False), help="Pool file to write (.jsonl; default: standard output).")
+@click.option("--force", is_flag=True, help="Replace --out if it exists.")
+def extract(articles: tuple[str, ...], out: str | None, force: bool) -> None:
+    """Find the official statements in plain-text articles: quotes with their speaker, and reported speech.
+
+    \b
+    Example:
+        tonecls extract article.txt --out pool.jsonl
+        tonecls suggest pool.jsonl
+    """
+    from tonecls.extract import extract_file
+    from tonecls.output import json_line
+    from tonecls.score import write_atomic
+
+    found = [item for path in articles for item in extract_file(path)]
+
+    def write(fh) -> None:
+        for item in found:
+            fh.write(json_line(item) + "\n")
+
+    if out is None:
+        write(sys.stdout)
+    else:
+        if not out.endswith(".jsonl"):
+            raise ToneclsError(f"{out}: the pool is written as JSON Lines; use a .jsonl file")
+        write_atomic(out, write, overwrite=force)
+    quotes = sum(item["kind"] == "quote" for item in found)
+    where = f" to {out}" if out else ""
+    click.echo(
+        f"{len(found)} statements ({quotes} quotes, {len(found) - quotes} reported) from "
+        f"{len(articles)} articles{where}",
+        err=True,
+    )

@@ -8,3 +8,12 @@ DEFINITIONS: dict[str, str] = {
     "threat": "warns that it may impose costs or act, or that consequences will follow",
     "sovereignty": "asserts sovereignty, territorial integrity, borders or self-defence",
 }
+
+# One colour per tone (Okabe-Ito, readable with colour-blindness), shared by the web page and the report:
+# condemnation and threat are warm so that escalation reads as "more orange and red".
+COLOURS: dict[str, str] = {
+    "condemnation": "#E69F00",
+    "conciliation": "#009E73",
+    "threat": "#D55E00",
+    "sovereignty": "#0072B2",
+}

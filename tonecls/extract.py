@@ -1,0 +1,314 @@
+"""Find official statements in a plain-text article: direct quotes and reported speech.
+
+Rules, not a model, so that every extracted statement can be explained: a
+quote counts when an official speaker is attributed to it in its sentence
+("..., the Foreign Ministry said", "X said: ...", "according to a statement
+by X", "he added") or when it continues the previous speaker's quote; a
+sentence counts as reported speech when an official speaker is the subject of
+a reporting verb ("Pakistan strongly condemned ..."). Short quoted fragments
+("illegal") are kept with their sentence as context. Every statement points
+back into the article by character offsets, so a reader can check it. Who
+counts as official is in tonecls.speech and tonecls.lexicon; where sentences
+and quotes begin and end, in tonecls.sentences.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+from itertools import takewhile
+from pathlib import Path
+
+from tonecls.corpus import read_text_file
+from tonecls.lexicon import (
+    DETERMINERS,
+    DISCOURSE,
+    INNER,
+    MODALS,
+    MODIFIERS,
+    OFFICIAL,
+    PERSONS,
+    PLURAL,
+    PREPOSITIONS,
+    PRONOUNS,
+    SPEECH_NOUNS,
+)
+from tonecls.sentences import Article, quote_spans, split_article
+from tonecls.speech import (
+    Token,
+    according,
+    actor_of,
+    after_quote,
+    is_name,
+    is_official,
+    is_verb,
+    np_left,
+    np_right,
+    subject,
+    tokenize,
+)
+
+FRAGMENT_WORDS = 4  # a quote this short is a fragment, kept only with its sentence
+FRAME_GAP = 4  # words allowed between a reporting verb and the quote it introduces ("said in a statement, ...")
+RECENT = 3  # sentences back in which "he" or "she" finds its speaker
+ANAPHORA = 6  # sentences back in which "the ministry" or "the statement" finds its speaker
+_INTRO_STARTS = PREPOSITIONS | {"speaking", "while", "after", "before", "during", "following", "despite", "given"}
+
+
+@dataclass
+class _Said:
+    """A speaker already met in the article: pronouns and surnames resolve to it."""
+
+    sentence: int
+    speaker: str | None
+    actor: str | None
+    person: bool
+
+
+@dataclass
+class _Doc:
+    article: Article
+    toks: list[Token]
+    bounds: list[tuple[int, int]]  # token range of each sentence
+    starts: list[int]  # offset of each token
+    ends: list[int]  # end offset of each sentence
+    said: list[_Said] = field(default_factory=list)
+    known: set[str] = field(default_factory=set)  # name words of official speakers met so far
+
+    def text(self, a: int, b: int) -> str:
+        return self.article.clean[self.toks[a].start : self.toks[b].end]
+
+    def sentence_of(self, offset: int) -> int:
+        """Index of the sentence holding (or, between sentences, following) a clean-text offset."""
+        return min(bisect_right(self.ends, offset), len(self.ends) - 1)
+
+
+def extract_statements(text: str, source: str) -> list[dict]:
+    """Official statements in an article, in order: quotes and reported speech with speaker, actor and offsets.
+
+    ``source`` names the article (its file name); ids are ``{stem}-{n:03d}`` in order of position.
+    """
+    article = split_article(text)
+    if not article.sentences:
+        return []
+    toks = tokenize(article.clean)
+    starts = [t.start for t in toks]
+    bounds = [(bisect_left(starts, s), bisect_left(starts, e)) for s, e in article.sentences]
+    doc = _Doc(article, toks, bounds, starts, [e for _, e in article.sentences])
+    quotes = quote_spans(article)
+    for qs, qe in quotes:
+        for t in toks[bisect_left(starts, qs) : bisect_left(starts, qe)]:
+            t.quoted = True
+    by_sentence: dict[int, list[tuple[int, int]]] = {}
+    for q in quotes:
+        by_sentence.setdefault(doc.sentence_of(q[0]), []).append(q)
+    found: list[tuple[int, int, dict]] = []
+    consumed: set[int] = set()
+    for s in range(len(bounds)):
+        reported = _reported(doc, s)
+        for qs, qe in by_sentence.get(s, []):
+            item = _quote(doc, s, qs, qe, reported is not None, consumed)
+            if item:
+                found.append(item)
+        if reported and s not in consumed:
+            speaker, actor = _resolve(doc, *reported, s)
+            lo, hi = bounds[s]
+            first = _skip_discourse(toks, lo, hi)
+            start, end = toks[first].start, article.sentences[s][1]
+            found.append(_item(doc, s, "reported", start, end, speaker, actor, article.sentences[s]))
+    found.sort(key=lambda f: (f[0], f[1]))
+    stem = Path(source).stem
+    out = []
+    for n, (_, _, item) in enumerate(found, start=1):
+        out.append({"id": f"{stem}-{n:03d}", **item, "source": {"file": source, **item["source"]}})
+    return out
+
+
+def extract_file(path: str | os.PathLike) -> list[dict]:
+    """Statements of one UTF-8 text file (an unreadable file raises InputError naming it)."""
+    return extract_statements(read_text_file(path), str(path))
+
+
+def _skip_discourse(toks: list[Token], lo: int, hi: int) -> int:
+    """First token after leading discourse words ("However,", "Meanwhile,")."""
+    i = lo
+    while i < hi - 1 and (toks[i].low in DISCOURSE or toks[i].word == ","):
+        i += 1
+    return i
+
+
+def _official(doc: _Doc, a: int, b: int) -> bool:
+    return _pronoun(doc, a, b) or is_official(doc.toks, a, b, doc.known)
+
+
+def _reported(doc: _Doc, s: int) -> tuple[int, int] | None:
+    """The official speaker of a sentence of reported speech, or None."""
+    toks = doc.toks
+    lo, hi = doc.bounds[s]
+    if hi - lo < 3:
+        return None
+    first = _skip_discourse(toks, lo, hi)
+    for i in range(lo, hi - 2):  # "According to the ministry, ...", "..., according to a statement by X."
+        if toks[i].low == "according" and toks[i + 1].low == "to" and not toks[i].quoted:
+            np = according(toks, i + 2, hi)
+            if np and _official(doc, *np):
+                return np
+    for v in range(lo, hi):
+        if is_verb(toks, v):
+            np = subject(toks, lo, v)
+            if np and _official(doc, *np) and (not _pronoun(doc, *np) or any(_resolve(doc, *np, s))):
+                return np
+    for i in range(lo, hi):  # "threats of revenge by Iran's Guard Corps", "Pakistan's claim that ..."
+        if toks[i].low in SPEECH_NOUNS and not toks[i].quoted:
+            by = next((k for k in range(i + 1, min(hi, i + 6)) if toks[k].low == "by"), None)
+            np = np_right(toks, by + 1, hi) if by is not None else None
+            if np and _official(doc, *np):
+                return np
+            np = np_left(toks, lo, i - 1) if i > lo and toks[i - 1].poss else None
+            if np and i + 1 < hi and toks[i + 1].low == "that" and _official(doc, *np):
+                return np
+    # "Pakistan was careful ..., saying that ...", "South Africa filed ... and termed ...", "Iran struck what it
+    # described as bases": the sentence's subject is official and a reporting verb is a participle, joined by
+    # "and", or in a clause about what the subject said.
+    heads = [first]
+    if toks[first].low in _INTRO_STARTS or toks[first].word.isdigit():
+        heads += [k + 1 for k in range(first, min(hi - 1, first + 15)) if toks[k].word == ","][:1]
+    for head in heads:
+        np = np_right(toks, head, hi)
+        if np and np[1] + 1 < hi and toks[np[1] + 1].low in MODALS:
+            continue  # "Pakistan must engage China and urge Iran ...": the writer's advice
+        if np and _official(doc, *np) and not _pronoun(doc, *np) and not toks[np[1]].poss:
+            for v in range(lo + 1, hi):
+                prev = toks[v - 1]
+                joined = prev.low == "and" or prev.word == "," and toks[v].low.endswith("ing")
+                joined = joined or prev.low in ("it", "they") and v - 2 >= lo and toks[v - 2].low in ("what", "which")
+                if is_verb(toks, v) and (joined or v < np[0] and toks[v].low.endswith("ing")):
+                    return np
+    return None
+
+
+def _pronoun(doc: _Doc, a: int, b: int) -> bool:
+    """He, she, they, both, the two, both sides: a speaker named before."""
+    words = [t.low for t in doc.toks[a : b + 1]]
+    if len(words) == 1:
+        return words[0] in PRONOUNS
+    return words[0] in ("both", "the") and set(words) <= PLURAL and words[-1] in PLURAL - {"both", "the"}
+
+
+def _resolve(doc: _Doc, a: int, b: int, s: int) -> tuple[str | None, str | None]:
+    """Speaker and actor of a noun phrase, looking back for pronouns, surnames and "the ministry"."""
+    toks = doc.toks
+    span = toks[a : b + 1]
+    recent = list(takewhile(lambda h: s - h.sentence <= ANAPHORA, reversed(doc.said)))
+    if _pronoun(doc, a, b):
+        if PRONOUNS.get(span[0].low) == "person":
+            h = next((h for h in recent if h.person and s - h.sentence <= RECENT), None)
+            return (h.speaker, h.actor) if h else (None, None)
+        lo = doc.bounds[s][0]
+        countries = list(dict.fromkeys(t.word for t in toks[lo:a] if t.cat == "country"))
+        if len(countries) >= 2:  # "Pakistan's minister met Iran's envoy, where the two discussed ..."
+            return None, " and ".join(countries[:2])
+        if recent and s - recent[0].sentence <= 1:
+            return recent[0].speaker, recent[0].actor
+        lo = doc.bounds[max(s - 1, 0)][0]
+        countries = list(dict.fromkeys(t.word for t in toks[lo:a] if t.cat == "country"))
+        return None, " and ".join(countries[:2]) or None
+    words = [t for t in span if t.low not in DETERMINERS]
+    if len(words) == 1 and words[0].word in doc.known:
+        h = next((h for h in reversed(doc.said) if h.speaker and words[0].word in h.speaker.split()), None)
+        if h:
+            return h.speaker, h.actor
+    end = b
+    if span[-1].low in SPEECH_NOUNS and len(span) > 1 and toks[b - 1].poss:  # "the ministry's statement"
+        end = b - 1
+    start = a + (toks[a].low in DETERMINERS and a < end)
+    speaker = doc.text(start, end)
+    if toks[end].poss:
+        speaker = speaker[:-2]
+    actor = actor_of(toks[a : end + 1])
+    if actor is None and all(t.low in OFFICIAL | INNER | DETERMINERS | MODIFIERS for t in span):
+        head = span[-1].low  # "the ministry", "the spokesperson": someone just named; "the statement": the last
+        h = next((h for h in recent if h.speaker and head in h.speaker.lower().split()), None)
+        if h is None and head in SPEECH_NOUNS and recent:
+            h = recent[0]
+        if h:
+            return h.speaker, h.actor
+    return speaker, actor
+
+
+def _quote(doc: _Doc, s: int, qs: int, qe: int, host_reported: bool, consumed: set[int]) -> tuple | None:
+    """The statement a quote makes, or None; the sentences a framed quote stands for are marked consumed.
+
+    A quote is framed when its sentences hold nothing but the quote and its attribution ("..., the
+    ministry said", "X said: ..."). A quote inside a sentence of reported speech leaves the sentence to
+    stand for the statement; a short fragment elsewhere needs an official speaker's words around it.
+    """
+    toks, article = doc.toks, doc.article
+    q_first, q_end = bisect_left(doc.starts, qs), bisect_left(doc.starts, qe)
+    last = doc.sentence_of(max(qe - 1, qs))
+    lo, hi = doc.bounds[s][0], doc.bounds[last][1]
+    fragment = sum(1 for t in toks[q_first:q_end] if t.word[0].isalnum()) <= FRAGMENT_WORDS
+    before = any(t.low not in DISCOURSE and t.word != "," for t in toks[lo:q_first])
+    after = any(t.word not in ".,;:!?" for t in toks[q_end:hi])
+    np_after = after_quote(toks, q_end, hi)
+    lead, np_before = False, None  # a reporting verb right before the quote ("said in a statement, ...")
+    for v in range(q_first - 1, max(lo, q_first - FRAME_GAP - 3) - 1, -1):
+        n = is_verb(toks, v)
+        if n and q_first - (v + n) <= (0 if fragment else FRAME_GAP):
+            lead, np_before = True, subject(toks, lo, v)
+            break
+    framed = (not before or lead) and (not after or np_after is not None)
+    np = np_after or np_before
+    if framed and np and _official(doc, *np):
+        speaker, actor = _resolve(doc, *np, s)
+        if not (speaker or actor):
+            return None
+    elif framed and not np and not before and not fragment and doc.said and doc.said[-1].sentence >= s - 1:
+        speaker, actor = doc.said[-1].speaker, doc.said[-1].actor  # the previous speaker's quote goes on
+    elif fragment and not host_reported and (np := _possessive_speaker(doc, lo, q_first)):
+        speaker, actor = _resolve(doc, *np, s)  # "the spokesperson's use of terms like "illegal""
+        framed = False
+    else:
+        return None
+    if framed:
+        consumed.update(range(s, last + 1))
+    context = (article.sentences[max(s - 1, 0) if fragment else s][0], article.sentences[last][1])
+    start, end = qs, qe
+    while start < end and article.clean[start].isspace():
+        start += 1
+    while end > start and article.clean[end - 1] in " ,;:":
+        end -= 1
+    return _item(doc, s, "quote", start, end, speaker, actor, context)
+
+
+def _possessive_speaker(doc: _Doc, lo: int, q_first: int) -> tuple[int, int] | None:
+    """An official named before a fragment with a word about speech: "the spokesperson's use of terms like"."""
+    toks = doc.toks
+    for i in range(lo, q_first):
+        if toks[i].poss and any(t.low in SPEECH_NOUNS for t in toks[i + 1 : min(q_first, i + 5)]):
+            np = np_left(toks, lo, i)
+            if np and _official(doc, *np):
+                return np
+    return None
+
+
+def _item(doc: _Doc, s: int, kind: str, start: int, end: int, speaker, actor, context: tuple[int, int]) -> tuple:
+    """One statement, remembered as the latest speaker; offsets are mapped back to the original article."""
+    article = doc.article
+    person = bool(speaker) and any(w.lower().strip(",") in PERSONS for w in speaker.split())
+    if speaker:
+        person = person or any(t.cat == "leader" for t in tokenize(speaker))
+        doc.known.update(t.word for t in tokenize(speaker) if is_name(t) and t.cat not in ("country", "capital"))
+    doc.said.append(_Said(s, speaker, actor, person))
+    o_start, o_end = article.span(start, end)
+    item = {
+        "text": " ".join(re.sub('\n[\u201c"]', " ", article.clean[start:end]).split()),
+        "speaker": speaker,
+        "actor": actor,
+        "context": " ".join(article.clean[context[0] : context[1]].split()),
+        "kind": kind,
+        "source": {"start": o_start, "end": o_end},
+    }
+    return o_start, o_end, item

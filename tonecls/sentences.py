@@ -1,0 +1,191 @@
+"""Articles to sentences and quoted passages, with every position traceable to the original text.
+
+Articles scraped from the web carry markdown link leftovers ("[accused](#)"),
+line breaks inside sentences and headings without a full stop. The text is
+cleaned (a link becomes its words, a run of whitespace one space) while every
+character keeps its offset in the original, so that an extracted statement
+can point back into the article. Sentences are found with nltk's Punkt: the
+project's own list of abbreviations ("Mr.", "U.S.", "Cd'a.") is always
+applied and, in a checkout of the repository, the parameters are trained on
+the project's statements first. Nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from nltk.tokenize.punkt import PunktLanguageVars, PunktParameters, PunktSentenceTokenizer, PunktTrainer
+
+from tonecls.corpus import iter_records
+from tonecls.errors import InputError
+
+# Lower case, without the final period, as Punkt stores them.
+ABBREVIATIONS = frozenset(
+    """
+    mr mrs ms messrs dr prof gen lt col maj capt cmdr adm brig sgt cpl gov sen rep pres amb min dept govt
+    u.s u.s.a u.k u.n e.u u.a.e d.c h.e st mt jr sr no nos vs etc inc ltd co corp approx est fig
+    jan feb mar apr jun jul aug sep sept oct nov dec cd'a cd\u2019a
+    """.split()
+)
+MAX_QUOTE = 1000  # characters; an opening mark with no close this near runs to the end of its sentence
+STATEMENTS = Path(__file__).resolve().parent.parent / "statements"
+
+_LINK = re.compile(r"\[([^\[\]\n]{1,300})\]\([^()\s]{0,300}\)")
+_GAP = re.compile(r"[ \t\r]*\n[ \t\r]*\n\s*")
+_ENDS_SENTENCE = re.compile(r"[.!?:;\"\u201d\u2019)\]]\s*$")
+_JOINERS = frozenset(
+    "a an the of to in on at by for from with into and or but nor as that than his her its their our my your "
+    "between about against over under after before during while which who whose whom we he she they it".split()
+)
+
+
+@dataclass(frozen=True)
+class Article:
+    """Cleaned text, the original offset of each of its characters, and its sentences as (start, end) pairs."""
+
+    original: str
+    clean: str
+    origin: tuple[int, ...]
+    sentences: tuple[tuple[int, int], ...]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Offsets in the original text of the clean text ``clean[start:end]``."""
+        return self.origin[start], self.origin[end - 1] + 1
+
+
+def _paragraphs(text: str) -> list[tuple[int, int]]:
+    """Blocks between blank lines, joined again where a blank line falls inside a sentence.
+
+    A blank line ends a paragraph after sentence punctuation or after a short
+    heading; it does not when the text goes on in lower case or after a word
+    such as "the" or "of" (page breaks in copied PDFs).
+    """
+    blocks, start = [], 0
+    for gap in _GAP.finditer(text):
+        blocks.append((start, gap.start()))
+        start = gap.end()
+    blocks.append((start, len(text)))
+    out: list[list[int]] = []
+    for b_start, b_end in blocks:
+        if not text[b_start:b_end].strip():
+            continue
+        if out:
+            prev = text[out[-1][0] : out[-1][1]]
+            words = prev.split()
+            nxt = text[b_start:b_end].lstrip()
+            heading = len(words) <= 8 and "," not in prev
+            joins = words[-1].lower() in _JOINERS or prev.rstrip()[-1] in ",-\u2013"
+            if not _ENDS_SENTENCE.search(prev) and (nxt[:1].islower() or joins or not heading):
+                out[-1][1] = b_end
+                continue
+        out.append([b_start, b_end])
+    return [(a, b) for a, b in out]
+
+
+def _clean(text: str, start: int, end: int, clean: list[str], origin: list[int]) -> None:
+    """Append ``text[start:end]`` without link markup, its whitespace runs as one space."""
+    pos = start
+    pieces = []
+    for link in _LINK.finditer(text, start, end):
+        pieces.append((pos, link.start()))
+        pieces.append((link.start(1), link.end(1)))
+        pos = link.end()
+    pieces.append((pos, end))
+    for a, b in pieces:
+        for i in range(a, b):
+            ch = text[i]
+            if ch.isspace():
+                if not clean or clean[-1] == " " or clean[-1] == "\n":
+                    continue
+                ch = " "
+            clean.append(ch)
+            origin.append(i)
+    while clean and clean[-1] == " ":
+        clean.pop()
+        origin.pop()
+
+
+def split_article(text: str) -> Article:
+    """Clean an article and find its sentences; paragraphs are separated by a newline in ``clean``."""
+    clean: list[str] = []
+    origin: list[int] = []
+    sentences = []
+    tokenizer = sentence_tokenizer()
+    for p_start, p_end in _paragraphs(text):
+        if clean:
+            clean.append("\n")
+            origin.append(p_start)
+        base = len(clean)
+        _clean(text, p_start, p_end, clean, origin)
+        paragraph = "".join(clean[base:])
+        sentences.extend((base + a, base + b) for a, b in tokenizer.span_tokenize(paragraph))
+    return Article(text, "".join(clean), tuple(origin), tuple(sentences))
+
+
+class _LanguageVars(PunktLanguageVars):
+    """Punkt's English conventions, except that an apostrophe inside a word ("Cd'a", "Iran's") stays in it."""
+
+    @property
+    def _re_non_word_chars(self) -> str:
+        return r"(?:[)\";}\]\*:@({\[\u201c\u201d\xab\xbb?!]|['\u2018\u2019](?!\w))"
+
+
+def _project_texts() -> list[str]:
+    """Texts of the statements in a checkout's ``statements/`` (none in an installed package)."""
+    texts = []
+    for path in sorted(STATEMENTS.glob("*.jsonl")) if STATEMENTS.is_dir() else []:
+        try:
+            texts.extend(row["text"] for _, row in iter_records(path) if isinstance(row, dict) and "text" in row)
+        except InputError:  # a file being edited must not stop extraction: training only refines
+            continue
+    return [t for t in texts if isinstance(t, str)]
+
+
+@functools.cache
+def sentence_tokenizer() -> PunktSentenceTokenizer:
+    """Punkt trained on the project's statements when present (once per process), with the abbreviation list."""
+    lang = _LanguageVars()
+    texts = _project_texts()
+    if texts:
+        trainer = PunktTrainer(lang_vars=lang)
+        trainer.train("\n".join(texts), finalize=True)
+        params = trainer.get_params()
+        # Short statements end in ordinary words ("Libya.", "Wednesday.") that Punkt then takes for
+        # abbreviations; of what it learns, only dotted forms ("a.m", "p.m") are kept.
+        params.abbrev_types = {t for t in params.abbrev_types if "." in t}
+    else:
+        params = PunktParameters()
+    params.abbrev_types |= ABBREVIATIONS
+    return PunktSentenceTokenizer(params, lang_vars=lang)
+
+
+def quote_spans(article: Article) -> list[tuple[int, int]]:
+    """Inner (start, end) of each double-quoted passage, curly or straight."""
+    clean, marks = article.clean, []
+    for i, ch in enumerate(clean):
+        before = clean[i - 1] if i else " "
+        after = clean[i + 1] if i + 1 < len(clean) else " "
+        if ch == "\u201c" or ch == '"' and (before.isspace() or before in "([{-\u2013\u2014/") and not after.isspace():
+            marks.append((i, True))
+        elif ch == "\u201d" or ch == '"' and not before.isspace() and (after.isspace() or after in ".,;:!?)]-\u2014"):
+            marks.append((i, False))
+    spans, k = [], 0
+    while k < len(marks):
+        pos, opening = marks[k]
+        j = k + 1  # a quote running over paragraphs opens each one again and closes only at its end
+        while j < len(marks) and marks[j][1] and marks[j][0] - pos <= MAX_QUOTE:
+            gap = clean[marks[j - 1][0] : marks[j][0]]
+            if not gap.endswith("\n") or gap.count("\n") > 1:
+                break
+            j += 1
+        if opening and j < len(marks) and not marks[j][1] and marks[j][0] - pos <= MAX_QUOTE:
+            spans.append((pos + 1, marks[j][0]))
+            k = j + 1
+            continue
+        if opening:
+            spans.append((pos + 1, next((e for s, e in article.sentences if s <= pos < e), len(clean))))
+        k += 1
+    return [(s, e) for s, e in spans if clean[s:e].strip()]
