@@ -152,6 +152,9 @@ def main(argv=None) -> int:
         texts, y = [s.text for s in statements], labels_of(statements)
         for r in runners:
             r.fit(texts, y, situation_groups(statements))
+        seed_only = Tonecls(SHIPPED, name="tonecls, seed statements only")
+        seed_only.fit([s.text for s in real], labels_of(real), situation_groups(real))
+        runners.append(seed_only)
         for key, path, tones, title in (
             ("other_crises", other, TONES, "2. Other crises (../shared/other-crises/dev.jsonl)"),
             ("unscon", unscon, ("condemnation",), "3. UNSCon, condemnation only (../shared/external/unscon.jsonl)"),

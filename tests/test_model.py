@@ -66,3 +66,9 @@ def test_docstring_example_runs():
     texts = ["We condemn this attack.", "We call for restraint and dialogue."] * 4
     model.fit(texts, [["condemnation"], ["conciliation"]] * 4)
     assert model.classify("We strongly condemn the attack.")["tones"] == ["condemnation"]
+
+
+def test_evidence_leaves_out_phrases_of_function_words_only(tiny_model_path):
+    result = load_model(tiny_model_path).classify("We strongly condemn this unprovoked attack on our territory.")
+    phrases = [p.lower() for ev in result["evidence"].values() for p, _ in ev]
+    assert phrases and not {"we", "on", "our", "this", "on our"} & set(phrases)

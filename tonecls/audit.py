@@ -36,11 +36,14 @@ def out_of_fold_probs(
     y = label_matrix([s.labels for s in statements])
     groups = group_ids(texts)
     tuning = np.array(tuning_groups([s.meta.get("situation") for s in statements], texts))
+    from tonecls.train import sample_weights
+
+    weights = sample_weights(statements, settings)
     probs = np.zeros(y.shape)
     splits = grouped_folds(groups, y, folds, seed)
     for k, test in enumerate(splits, start=1):
         train = np.setdiff1d(np.arange(len(texts)), test)
-        model = ToneModel(settings).fit([texts[i] for i in train], y[train], tuning[train])
+        model = ToneModel(settings).fit([texts[i] for i in train], y[train], tuning[train], weights[train])
         probs[test] = model.predict_proba([texts[i] for i in test])
         if progress:
             progress(k, len(splits))

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from importlib import resources
-
+from tonecls.gazetteer import read_pairs
 from tonecls.text import NEGATION_PREFIX, Analyzer, Token
 from tonecls.tones import TONES
 
@@ -27,13 +26,7 @@ class CueLexicon:
 
     @classmethod
     def load(cls) -> CueLexicon:
-        text = resources.files("tonecls").joinpath("cues.tsv").read_text(encoding="utf-8")
-        entries = []
-        for line in text.splitlines():
-            if line.strip() and not line.startswith("#"):
-                tone, phrase = line.split("\t", 1)
-                entries.append((tone.strip(), phrase.strip()))
-        return cls(entries)
+        return cls(read_pairs("cues.tsv"))
 
     def find(self, tokens: list[Token]) -> list[tuple[str, str]]:
         """One ``(feature, surface)`` per cue found: ``cue_threat`` or ``not_cue_threat``."""

@@ -10,6 +10,16 @@ from tonecls.errors import ToneclsError
 from tonecls.model import ToneModel
 from tonecls.tones import TONES
 
+# Words that carry no tone on their own: a phrase made only of these is never shown as evidence.
+FUNCTION_WORDS = frozenset(
+    "a an the of to in on at by for from with and or but as is are was were be been it its this that these those "
+    "we our us they their them he his she her i my you your has have had will would can could".split()
+)
+
+
+def is_function_phrase(phrase: str) -> bool:
+    return all(word.lower() in FUNCTION_WORDS for word in phrase.split())
+
 
 def tone_index(tone: str) -> int:
     try:
@@ -35,7 +45,8 @@ def evidence(model: ToneModel, text: str, tone: str, *, top: int = 5) -> list[li
             continue
         seen.add((j, surface))
         by_phrase[surface] += values.get(j, 0.0) * float(model.coef_[k, j])
-    ranked = sorted(((p, w) for p, w in by_phrase.items() if w > 0), key=lambda pw: (-pw[1], pw[0]))
+    shown = ((p, w) for p, w in by_phrase.items() if w > 0 and not is_function_phrase(p))
+    ranked = sorted(shown, key=lambda pw: (-pw[1], pw[0]))
     return [[phrase, round(weight, 4)] for phrase, weight in ranked[:top]]
 
 

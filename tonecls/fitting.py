@@ -17,7 +17,7 @@ from tonecls.grouping import group_ids, grouped_folds
 from tonecls.model import Counts, Features, ToneModel
 
 
-def _fit_tone(x, y: np.ndarray, C: float, settings) -> tuple[np.ndarray, float]:
+def _fit_tone(x, y: np.ndarray, C: float, settings, weight: np.ndarray | None = None) -> tuple[np.ndarray, float]:
     """Coefficients and intercept for one tone; a constant model if one class is absent."""
     if y.min() == y.max():
         prior = 0.999 if y[0] else 0.001
@@ -25,7 +25,7 @@ def _fit_tone(x, y: np.ndarray, C: float, settings) -> tuple[np.ndarray, float]:
     clf = LogisticRegression(
         C=C, class_weight=settings.class_weight, solver="liblinear", random_state=settings.random_state, max_iter=1000
     )
-    clf.fit(x, y)
+    clf.fit(x, y, sample_weight=weight)
     return clf.coef_.ravel().copy(), float(clf.intercept_[0])
 
 
@@ -43,7 +43,12 @@ def _ap(y: np.ndarray, p: np.ndarray) -> float:
 
 
 def inner_oof(
-    features: Features, counted: Counts, y: np.ndarray, groups: np.ndarray, Cs: Sequence[float]
+    features: Features,
+    counted: Counts,
+    y: np.ndarray,
+    groups: np.ndarray,
+    Cs: Sequence[float],
+    weight: np.ndarray | None = None,
 ) -> np.ndarray:
     """Out-of-fold probabilities, shape (len(Cs), n, tones), from grouped folds."""
     settings = features.settings
@@ -56,12 +61,19 @@ def inner_oof(
         x_train, x_test = fold.matrix(counted, train), fold.matrix(counted, test)
         for c, C in enumerate(Cs):
             for k in range(y.shape[1]):
-                coef, intercept = _fit_tone(x_train, y[train, k], C, settings)
+                w = None if weight is None else weight[train]
+                coef, intercept = _fit_tone(x_train, y[train, k], C, settings, w)
                 out[c, test, k] = _sigmoid(x_test @ coef + intercept)
     return out
 
 
-def fit_tone_model(model: ToneModel, texts: list[str], y: np.ndarray, groups: Sequence[object] | None) -> None:
+def fit_tone_model(
+    model: ToneModel,
+    texts: list[str],
+    y: np.ndarray,
+    groups: Sequence[object] | None,
+    sample_weight: Sequence[float] | None = None,
+) -> None:
     """Fill the fitted attributes of ``model``: features_, coef_, intercept_, C_, thresholds_."""
     settings = model.settings
     features = Features(settings)
@@ -76,7 +88,8 @@ def fit_tone_model(model: ToneModel, texts: list[str], y: np.ndarray, groups: Se
         model.oof_probs_ = None
         model.thresholds_ = np.full(y.shape[1], 0.5)
     else:
-        oof = inner_oof(features, counted, y, groups, Cs)
+        weight = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        oof = inner_oof(features, counted, y, groups, Cs, weight)
         best = [max(range(len(Cs)), key=lambda c: (_ap(y[:, k], oof[c, :, k]), -c)) for k in range(y.shape[1])]
         model.C_ = np.array([Cs[c] for c in best], dtype=np.float64)
         model.oof_probs_ = np.stack([oof[c, :, k] for k, c in enumerate(best)], axis=1)
@@ -86,7 +99,8 @@ def fit_tone_model(model: ToneModel, texts: list[str], y: np.ndarray, groups: Se
             model.thresholds_ = np.full(y.shape[1], 0.5)
     features.fit(counted, surfaces=surfaces)
     x = features.matrix(counted)
-    fits = [_fit_tone(x, y[:, k], model.C_[k], settings) for k in range(y.shape[1])]
+    weight = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    fits = [_fit_tone(x, y[:, k], model.C_[k], settings, weight) for k in range(y.shape[1])]
     model.features_ = features
     model.coef_ = np.stack([f[0] for f in fits])
     model.intercept_ = np.array([f[1] for f in fits])

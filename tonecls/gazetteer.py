@@ -21,6 +21,17 @@ _NAME_WORDS = re.compile(r"\w+(?:'\w+)?|[.,;:!?()]")
 _POSSESSIVE = re.compile(r"(\w)'s\b")  # statements lose "'s" before masking, so names do too
 
 
+def read_pairs(name: str) -> list[tuple[str, str]]:
+    """The two tab-separated columns of a data file shipped in the package (# starts a comment line)."""
+    text = resources.files("tonecls").joinpath(name).read_text(encoding="utf-8")
+    pairs = []
+    for line in text.splitlines():
+        if line.strip() and not line.startswith("#"):
+            first, second = line.split("\t", 1)
+            pairs.append((first.strip(), second.strip()))
+    return pairs
+
+
 class Gazetteer:
     """Greedy longest-match lookup of names over a token list."""
 
@@ -35,13 +46,7 @@ class Gazetteer:
 
     @classmethod
     def load(cls) -> Gazetteer:
-        text = resources.files("tonecls").joinpath("gazetteer.tsv").read_text(encoding="utf-8")
-        entries = []
-        for line in text.splitlines():
-            if line.strip() and not line.startswith("#"):
-                category, name = line.split("\t", 1)
-                entries.append((category.strip(), name.strip()))
-        return cls(entries)
+        return cls(read_pairs("gazetteer.tsv"))
 
     def __len__(self) -> int:
         return len(self._names)

@@ -36,6 +36,7 @@ class Settings:
     C: float | None = None
     C_grid: tuple[float, ...] = (0.3, 1.0, 3.0, 10.0)
     tune_thresholds: bool = True
+    real_weight: float = 1.0
     class_weight: str | None = "balanced"
     inner_folds: int = 3
     random_state: int = 0
@@ -311,12 +312,16 @@ class ToneModel:
 
     # -- fitting ---------------------------------------------------------
     def fit(
-        self, texts: Sequence[str], labels: Sequence[Iterable[str]] | np.ndarray, groups: Sequence[object] | None = None
+        self,
+        texts: Sequence[str],
+        labels: Sequence[Iterable[str]] | np.ndarray,
+        groups: Sequence[object] | None = None,
+        sample_weight: Sequence[float] | None = None,
     ) -> ToneModel:
         from tonecls.fitting import fit_tone_model
 
         y = np.asarray(labels, dtype=np.int8) if isinstance(labels, np.ndarray) else label_matrix(labels)
-        fit_tone_model(self, list(texts), y, groups)
+        fit_tone_model(self, list(texts), y, groups, sample_weight)
         return self
 
     def check_is_fitted(self) -> None:

@@ -25,6 +25,11 @@ class TrainResult:
     oof_probs: np.ndarray | None
 
 
+def sample_weights(statements: Sequence[Statement], settings: Settings) -> np.ndarray:
+    """Real statements weigh ``settings.real_weight`` times a constructed one in the loss."""
+    return np.array([1.0 if s.constructed else settings.real_weight for s in statements])
+
+
 def cross_validate(
     statements: Sequence[Statement],
     settings: Settings,
@@ -43,6 +48,7 @@ def cross_validate(
     y = label_matrix([s.labels for s in statements])
     groups = group_ids(texts)
     tuning = np.array(tuning_groups([s.meta.get("situation") for s in statements], texts))
+    weights = sample_weights(statements, settings)
     real = np.flatnonzero([not s.constructed for s in statements])
     constructed = np.flatnonzero([s.constructed for s in statements])
     oof = np.zeros((len(real), y.shape[1]))
@@ -54,7 +60,9 @@ def cross_validate(
         for test_pos in grouped_folds(groups[real], y[real], folds, seed + r):
             test = real[test_pos]
             train_idx = np.concatenate([np.setdiff1d(real, test), constructed])
-            model = ToneModel(settings).fit([texts[i] for i in train_idx], y[train_idx], tuning[train_idx])
+            model = ToneModel(settings).fit(
+                [texts[i] for i in train_idx], y[train_idx], tuning[train_idx], weights[train_idx]
+            )
             probs = model.predict_proba([texts[i] for i in test])
             oof[test_pos] += probs / repeats
             pred[test_pos] = probs >= model.thresholds_
@@ -93,7 +101,7 @@ def train(
         cv = cross_validate(statements, settings, folds=folds, repeats=repeats, seed=seed, progress=progress)
     texts = [s.text for s in statements]
     groups = tuning_groups([s.meta.get("situation") for s in statements], texts)
-    model = ToneModel(settings).fit(texts, [s.labels for s in statements], groups)
+    model = ToneModel(settings).fit(texts, [s.labels for s in statements], groups, sample_weights(statements, settings))
     oof = cv.pop("oof_probs") if cv else None
     card = build_card(
         files=files,
