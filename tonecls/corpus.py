@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import difflib
-import io
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -108,17 +107,55 @@ def read_text_file(path: str | os.PathLike) -> str:
 
 
 def iter_records(path: str | os.PathLike) -> Iterator[tuple[int, dict | InputError]]:
-    """``(line, record)`` for each row of a JSONL or CSV file, or ``(line, error)`` for a bad row."""
+    """``(line, record)`` for each row of a JSONL or CSV file, or ``(line, error)`` for a bad row.
+
+    The file is read line by line, so memory stays flat however large it is.
+    """
     path = Path(path)
-    text = read_text_file(path)
     if path.suffix.lower() == ".csv":
-        yield from _iter_csv(text, path)
+        yield from _iter_csv(text_lines(path), path)
     else:
-        yield from _iter_jsonl(text, path)
+        yield from _iter_jsonl(text_lines(path), path)
 
 
-def _iter_jsonl(text: str, path: Path) -> Iterator[tuple[int, dict | InputError]]:
-    for n, raw in enumerate(text.split("\n"), start=1):
+def text_lines(path: Path) -> Iterator[tuple[int, str | InputError]]:
+    """``(line number, text)`` of each line, newline kept; a line that cannot be decoded comes as an error.
+
+    UTF-8 is decoded line by line (a BOM on the first line is dropped); a file
+    with a UTF-16 or UTF-32 byte order mark is decoded whole, as `decode` does.
+    """
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - closed in the finally below, after the generator is done
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", path) from None
+    try:
+        head = fh.read(4)
+        if any(head.startswith(bom) for bom, _ in _BOMS):
+            text = decode(head + fh.read(), path)
+            yield from enumerate(text.splitlines(keepends=True), start=1)
+            return
+        fh.seek(0)
+        offset = 0
+        for n, raw in enumerate(fh, start=1):
+            try:
+                line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                yield n, InputError(f"not valid UTF-8 (byte {offset + exc.start}); save the file as UTF-8", path, n)
+            else:
+                if "\x00" in line:
+                    yield n, InputError("contains NUL bytes: a binary file, not text", path, n)
+                else:
+                    yield n, line.replace("\r\n", "\n").replace("\r", "\n")
+            offset += len(raw)
+    finally:
+        fh.close()
+
+
+def _iter_jsonl(lines: Iterator[tuple[int, str | InputError]], path: Path) -> Iterator[tuple[int, dict | InputError]]:
+    for n, raw in lines:
+        if isinstance(raw, InputError):
+            yield n, raw
+            continue
         if not raw.strip():
             continue
         try:
@@ -132,12 +169,27 @@ def _iter_jsonl(text: str, path: Path) -> Iterator[tuple[int, dict | InputError]
         yield n, row
 
 
-def _iter_csv(text: str, path: Path) -> Iterator[tuple[int, dict | InputError]]:
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+class _LineError(Exception):
+    def __init__(self, error: InputError):
+        self.error = error
+
+
+def _csv_text(lines: Iterator[tuple[int, str | InputError]]) -> Iterator[str]:
+    for _, line in lines:
+        if isinstance(line, InputError):
+            raise _LineError(line)
+        yield line
+
+
+def _iter_csv(lines: Iterator[tuple[int, str | InputError]], path: Path) -> Iterator[tuple[int, dict | InputError]]:
+    reader = csv.reader(_csv_text(lines), strict=True)
     try:
         header = next(reader, None)
     except csv.Error as exc:
         yield 1, InputError(f"invalid CSV header ({exc})", path, 1)
+        return
+    except _LineError as exc:
+        yield exc.error.line, exc.error
         return
     if header is None:
         return
@@ -153,6 +205,9 @@ def _iter_csv(text: str, path: Path) -> Iterator[tuple[int, dict | InputError]]:
             return
         except csv.Error as exc:
             yield reader.line_num, InputError(f"invalid CSV ({exc})", path, reader.line_num)
+            return
+        except _LineError as exc:  # a CSV record may span lines: what follows a bad line cannot be trusted
+            yield exc.error.line, exc.error
             return
         line, start = start, reader.line_num + 1
         if not any(c.strip() for c in cells):

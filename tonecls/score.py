@@ -95,6 +95,10 @@ def _iter_folder(folder: Path) -> Iterator[Item | Skip]:
 
 def _iter_text_file(path: Path) -> Iterator[Item | Skip]:
     try:
+        size = path.stat().st_size
+        if size > 4 * MAX_CHARS:  # more than 4 bytes a character even in UTF-32: too long, whatever it holds
+            yield Skip(str(path), f"too long for one statement ({size:,} bytes; the limit is {MAX_CHARS:,} characters)")
+            return
         data = path.read_bytes()
     except FileNotFoundError:
         yield Skip(str(path), "file vanished before it could be read")

@@ -89,7 +89,7 @@ def test_a_50_mb_statement_is_refused_quickly(tmp_path):
             fh.write("x" * (1 << 20))
     result = invoke("score", big)
     assert result.exit_code == 1
-    assert "too long for one statement (52,428,800 characters" in result.output
+    assert "too long for one statement (52,428,800 bytes" in result.output
     assert "nothing was scored" in result.output
 
 
