@@ -108,6 +108,33 @@ def test_typing_shows_bars_and_highlights(browser, page_url, tmp_path):
     shot = tmp_path / "tonecls-serve.png"
     assert browser.save_screenshot(str(shot))
     assert shot.stat().st_size > 10_000
+
+
+README_EXAMPLE = "This violation of our sovereignty is completely unacceptable and can have serious consequences."
+SHIPPED = Path(__file__).resolve().parent.parent / "models" / "tonecls.model"
+
+
+@pytest.fixture(scope="module")
+def shipped_url():
+    srv = make_server(load_model(SHIPPED), port=0)
+    thread = threading.Thread(target=serve_forever, args=(srv,), daemon=True)
+    thread.start()
+    yield srv.url
+    srv.shutdown()
+    thread.join(timeout=10)
+
+
+def test_a_new_user_pastes_the_readme_example_into_the_shipped_model(browser, shipped_url, tmp_path):
+    """As the README shows it: the shipped model, the README's example, bars and highlights."""
+    from selenium.webdriver.common.by import By
+
+    _classify(browser, shipped_url, README_EXAMPLE)
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#results .track .fill")) == 4
+    predicted = browser.find_element(By.CSS_SELECTOR, "#results .predicted").text
+    assert "condemnation" in predicted and "sovereignty" in predicted
+    assert browser.find_elements(By.CSS_SELECTOR, "#results mark.hl"), "no evidence phrase was highlighted"
+    shot = tmp_path / "tonecls-serve.png"
+    assert browser.save_screenshot(str(shot))
     wanted = os.environ.get("TONECLS_SCREENSHOT")
     if wanted:
         Path(wanted).parent.mkdir(parents=True, exist_ok=True)
