@@ -159,7 +159,7 @@ def _iter_jsonl(lines: Iterator[tuple[int, str | InputError]], path: Path) -> It
         if not raw.strip():
             continue
         try:
-            row = json.loads(raw)
+            row = json.loads(raw.rstrip("\n"))
         except json.JSONDecodeError as exc:
             yield n, InputError(f"invalid JSON ({exc.msg} at column {exc.colno})", path, n)
             continue
