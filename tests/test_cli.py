@@ -156,7 +156,7 @@ def test_train_then_evaluate_explain_info(tmp_path, tiny_data):
     assert result.exit_code == 0, result.output
     assert f"trained on {len(TINY)} statements ({len(TINY)} real, 0 constructed)" in result.output
     assert "| tonecls |" in result.output and "| majority |" in result.output
-    assert out.exists() and (tmp_path / "MODEL_CARD.md").exists()
+    assert out.exists() and (tmp_path / "m.card.md").exists()
 
     ev = json.loads(run("evaluate", str(tiny_data), "--model", str(out), "--json").output)
     assert ev["scored"] == len(TINY) and ev["seen_in_training"] is True
@@ -170,19 +170,19 @@ def test_train_then_evaluate_explain_info(tmp_path, tiny_data):
     assert "# tonecls model card" in info.output and str(tiny_data.name) in info.output
 
 
-def test_train_with_bad_labels_keeps_old_model(tmp_path):
+def test_train_with_bad_labels_keeps_old_model(tmp_path, tiny_model_path):
     out = tmp_path / "m.model"
-    out.write_bytes(b"old model")
+    out.write_bytes(tiny_model_path.read_bytes())
     bad = write_jsonl(tmp_path / "bad.jsonl", [*tiny_rows(), {"text": "We warn them", "labels": ["threats"]}])
     result = CliRunner().invoke(cli, ["train", str(bad), "--out", str(out)])
     assert result.exit_code == 1
     assert result.output == f"Error: {bad}:21: unknown tone 'threats' (did you mean 'threat'?)\n"
-    assert out.read_bytes() == b"old model"
+    assert out.read_bytes() == tiny_model_path.read_bytes()
 
 
 def test_validate_reports_and_exits(tmp_path, tiny_data):
     ok = run("validate", str(tiny_data))
-    assert ok.exit_code == 0 and f"{len(TINY)} statements in 1 files: 0 errors" in ok.output
+    assert ok.exit_code == 0 and f"{len(TINY)} valid statements in 1 files; 0 errors" in ok.output
     bad = write_jsonl(tmp_path / "bad.jsonl", [{"text": "x y z", "labels": ["anger"]}])
     result = CliRunner().invoke(cli, ["validate", str(bad)])
     assert result.exit_code == 1
@@ -229,3 +229,45 @@ def test_serve_refuses_a_port_in_use():
         result = CliRunner().invoke(cli, ["serve", "--port", str(port)])
     assert result.exit_code == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.output
+
+
+def test_train_refuses_to_replace_a_file_that_is_not_a_model(tmp_path, tiny_data):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\n")
+    result = CliRunner().invoke(cli, ["train", str(tiny_data), "--out", str(notes), "--repeats", "0"])
+    assert result.exit_code == 1
+    assert result.output == f"Error: {notes}: exists and is not a tonecls model; use --force to replace it\n"
+    assert notes.read_text() == "my notes\n"
+
+
+@pytest.mark.parametrize(
+    "setting, message",
+    [
+        ("C=abc", "setting C: expected a number above 0 or none (choose by cross-validation), got 'abc'"),
+        ("class_weight=heavy", "setting class_weight: expected one of balanced, None, got 'heavy'"),
+        ("char_ngrams=2,4,6", "setting char_ngrams: expected two whole numbers LOW,HIGH, or none, got"),
+        ("stem=maybe", "setting stem: expected true or false, got 'maybe'"),
+    ],
+)
+def test_bad_settings_fail_before_training(tmp_path, tiny_data, setting, message):
+    result = CliRunner().invoke(cli, ["train", str(tiny_data), "--out", str(tmp_path / "m.model"), "--set", setting])
+    assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
+
+
+def test_boolean_settings_are_parsed_not_taken_as_text(tmp_path, tiny_data):
+    out = tmp_path / "m.model"
+    args = ["train", str(tiny_data), "--out", str(out), "--repeats", "0", "--set", "stem=False", "--set", "C=1"]
+    assert run(*args, "--set", "min_df=1", "--set", "inner_folds=2").exit_code == 0
+    from tonecls.model_file import load_model
+
+    model = load_model(out)
+    assert model.settings.stem is False
+    assert "denounced" in model.features_.blocks[0].vocabulary
+
+
+@pytest.mark.parametrize("how", ["classify", "score"])
+def test_standard_input_is_decoded_like_a_file(how):
+    args = ["classify"] if how == "classify" else ["score", "-"]
+    result = CliRunner().invoke(cli, args, input=b"caf\xe9 statement\n")
+    assert result.exit_code == 1
+    assert "not valid UTF-8 (byte 3)" in result.output

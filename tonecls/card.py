@@ -48,7 +48,7 @@ def build_card(*, files, statements, settings: dict, thresholds, Cs, cv: dict | 
 
 
 def render_card(card: dict) -> str:
-    """Markdown for MODEL_CARD.md and `tonecls info`."""
+    """Markdown for the card file beside a model and for `tonecls info`."""
     from tonecls.output import metrics_table
 
     c = card.get("counts", {})

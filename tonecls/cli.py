@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -41,6 +42,14 @@ def _load(model_path: str | None):
     return load_model(model_path)
 
 
+def _read_stdin() -> str:
+    """Standard input decoded as files are: UTF-8 only, no NUL bytes (errors name 'standard input')."""
+    from tonecls.corpus import decode
+
+    binary = getattr(sys.stdin, "buffer", None)
+    return decode(binary.read(), "standard input") if binary is not None else sys.stdin.read()
+
+
 def _stderr_is_tty() -> bool:
     return sys.stderr.isatty()
 
@@ -60,6 +69,8 @@ def cli() -> None:
 def classify(text: str | None, model_path: str | None, json_: bool, lines: bool, top: int) -> None:
     """Classify one statement given as TEXT, or read from standard input.
 
+    With --lines, each non-empty line of standard input is a statement; results carry its line number.
+
     \b
     Example:
         tonecls classify "This violation of our sovereignty is unacceptable."
@@ -68,29 +79,30 @@ def classify(text: str | None, model_path: str | None, json_: bool, lines: bool,
     from tonecls.output import classification_text, json_line
 
     if text is None or text == "-":
-        raw = sys.stdin.read()
-        texts = [t for t in raw.splitlines() if t.strip()] if lines else [raw]
+        raw = _read_stdin()
+        numbered = [(n, t) for n, t in enumerate(raw.splitlines(), start=1) if t.strip()] if lines else [(None, raw)]
     else:
         if lines:
             raise click.UsageError("--lines reads standard input; give no TEXT")
-        texts = [text]
+        numbered = [(None, text)]
     from tonecls.score import MAX_CHARS
 
-    texts = [t.strip() for t in texts if t.strip()]
-    if not texts:
+    numbered = [(n, t.strip()) for n, t in numbered if t.strip()]
+    if not numbered:
         raise ToneclsError("no statement given: pass TEXT or pipe it on standard input")
-    for t in texts:
+    for n, t in numbered:
         if len(t) > MAX_CHARS:
-            raise ToneclsError(f"statement too long ({len(t):,} characters; the limit is {MAX_CHARS:,})")
+            where = f"line {n}: " if n else ""
+            raise ToneclsError(f"{where}statement too long ({len(t):,} characters; the limit is {MAX_CHARS:,})")
     model = _load(model_path)
     thresholds = dict(zip(TONES, map(float, model.thresholds_), strict=True))
-    for i, t in enumerate(texts):
+    for i, (n, t) in enumerate(numbered):
         result = model.classify(t, top=top)
         if json_:
-            click.echo(json_line(result))
+            click.echo(json_line({"line": n, **result} if lines else result))
         else:
             if lines:
-                click.echo(("\n" if i else "") + t)
+                click.echo(("\n" if i else "") + f"line {n}: {t}")
             click.echo(classification_text(result, thresholds))
 
 
@@ -142,7 +154,12 @@ def score(
 
     rows = counted(score_items(model, iter_inputs(inputs, sys.stdin), summary, jobs=jobs, on_skip=on_skip))
     if out is None or out == "-":
-        write(sys.stdout)
+        try:
+            write(sys.stdout)
+            sys.stdout.flush()
+        except BrokenPipeError:  # the reader stopped early (`| head`): stop quietly, as other tools do
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return
     else:
         write_atomic(out, write, overwrite=force)
     if progress:
@@ -156,33 +173,33 @@ def score(
 @click.argument("data", nargs=-1)
 @click.option(
     "--out",
-    default="models/tonecls.model",
-    show_default=True,
     type=click.Path(dir_okay=False),
-    help="Where to write the model.",
+    help="Where to write the model (default: the model the other commands use, $TONECLS_MODEL or models/).",
 )
+@click.option("--force", is_flag=True, help="Replace --out even if it is not a tonecls model.")
 @click.option("--folds", default=5, show_default=True, type=click.IntRange(2), help="Cross-validation folds.")
 @click.option(
     "--repeats", default=3, show_default=True, type=click.IntRange(0), help="Cross-validation repeats (0: skip)."
 )
-@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the cross-validation folds.")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a setting, e.g. --set C=1.0.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress on standard error.")
 @json_option
-def train(data, out, folds, repeats, seed, overrides, quiet, json_) -> None:
+def train(data, out, force, folds, repeats, seed, overrides, quiet, json_) -> None:
     """Train on label files or folders (default: statements/) and write the model and its card.
 
     \b
     Example:
         tonecls train statements/ --out models/tonecls.model
     """
-    from tonecls.card import render_card
     from tonecls.model import Settings
-    from tonecls.model_file import save_model
+    from tonecls.model_file import check_replaceable, default_model_path, save_model, write_card
     from tonecls.output import metrics_table
     from tonecls.train import train as run_training
 
     settings = Settings.from_dict({**Settings().to_dict(), **_parse_overrides(overrides)})
+    out = Path(out) if out else default_model_path()
+    check_replaceable(out, force=force)
     bar = None
     progress = None
     if not quiet and _stderr_is_tty() and repeats:
@@ -194,10 +211,7 @@ def train(data, out, folds, repeats, seed, overrides, quiet, json_) -> None:
     if bar is not None:
         bar.render_finish()
     path = save_model(result.model, out, result.card)
-    card_path = path.with_name("MODEL_CARD.md")
-    from tonecls.score import write_atomic
-
-    write_atomic(card_path, lambda fh: fh.write(render_card(result.card) + "\n"), overwrite=True)
+    card_path = write_card(path)
     cv = result.card["cross_validation"]
     if json_:
         click.echo(json.dumps({"model": str(path), "card": result.card}, indent=2, ensure_ascii=False))
@@ -301,7 +315,7 @@ def validate(paths: tuple[str, ...], errors_only: bool) -> None:
         if issue.level == "error" or not errors_only:
             click.echo(str(issue), err=True)
     warnings = len(issues) - len(errors)
-    click.echo(f"{len(statements)} statements in {len(files)} files: {len(errors)} errors, {warnings} warnings")
+    click.echo(f"{len(statements)} valid statements in {len(files)} files; {len(errors)} errors, {warnings} warnings")
     if errors:
         sys.exit(1)
 
@@ -374,7 +388,7 @@ def suggest(pool: str, n: int, model_path: str | None, json_: bool) -> None:
 @click.argument("pool", required=False, type=click.Path(dir_okay=False))
 @click.option("--into", required=True, type=click.Path(dir_okay=False), help="Label file (.jsonl) to append to.")
 @click.option("--text", help="Label this one statement without a session.")
-@click.option("--tones", default="", help="With --text: comma-separated tones (empty: no tone).")
+@click.option("--tones", default=None, help='With --text: comma-separated tones; --tones "" for no tone.')
 @click.option("--id", "id_", help="With --text: the statement's id.")
 @click.option(
     "--order",
@@ -400,6 +414,8 @@ def label(pool, into, text, tones, id_, order, model_path) -> None:
     if text is not None:
         if pool:
             raise click.UsageError("give POOL or --text, not both")
+        if tones is None:
+            raise click.UsageError('--text needs --tones (comma-separated; --tones "" for no tone)')
         statement = label_one(into, text, parse_tones(tones), id=id_)
         click.echo(f"added to {into}: {', '.join(statement.labels) or 'no tone'}")
         return

@@ -10,9 +10,11 @@ import csv
 import difflib
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from tonecls.errors import InputError
 from tonecls.grouping import near_duplicate_pairs, text_key
@@ -42,7 +44,8 @@ class Statement:
         return f"{self.path}:{self.line}" if self.path else (self.id or "")
 
     def to_json(self) -> dict:
-        row = {"id": self.id, "text": self.text, "labels": list(self.labels)}
+        row = {"id": self.id} if self.id is not None else {}
+        row.update(text=self.text, labels=list(self.labels))
         if self.constructed:
             row["constructed"] = True
         row.update(self.meta)
@@ -87,6 +90,9 @@ def decode(data: bytes, path: object) -> str:
                 ) from None
             break
     else:
+        if b"\x00" in data:
+            line = data[: data.index(b"\x00")].count(b"\n") + 1
+            raise InputError("contains NUL bytes: a binary file, not text", path, line)
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -135,20 +141,25 @@ def text_lines(path: Path) -> Iterator[tuple[int, str | InputError]]:
             yield from enumerate(text.splitlines(keepends=True), start=1)
             return
         fh.seek(0)
-        offset = 0
-        for n, raw in enumerate(fh, start=1):
+        yield from decoded_lines(fh, path)
+    finally:
+        fh.close()
+
+
+def decoded_lines(binary: IO[bytes], path: object) -> Iterator[tuple[int, str | InputError]]:
+    """Lines of a binary stream as UTF-8 text (a first-line BOM dropped); a NUL byte or bad UTF-8 is an error."""
+    offset = 0
+    for n, raw in enumerate(binary, start=1):
+        if b"\x00" in raw:
+            yield n, InputError("contains NUL bytes: a binary file, not text", path, n)
+        else:
             try:
                 line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
             except UnicodeDecodeError as exc:
                 yield n, InputError(f"not valid UTF-8 (byte {offset + exc.start}); save the file as UTF-8", path, n)
             else:
-                if "\x00" in line:
-                    yield n, InputError("contains NUL bytes: a binary file, not text", path, n)
-                else:
-                    yield n, line.replace("\r\n", "\n").replace("\r", "\n")
-            offset += len(raw)
-    finally:
-        fh.close()
+                yield n, line.replace("\r\n", "\n").replace("\r", "\n")
+        offset += len(raw)
 
 
 def _iter_jsonl(lines: Iterator[tuple[int, str | InputError]], path: Path) -> Iterator[tuple[int, dict | InputError]]:
@@ -224,6 +235,9 @@ def _iter_csv(lines: Iterator[tuple[int, str | InputError]], path: Path) -> Iter
 
 
 def suggest_tone(name: str) -> str:
+    parts = [p for p in re.split(r"[\s,]+", str(name).strip()) if p]
+    if len(parts) > 1 and all(p in TONES for p in parts):
+        return "; give each tone separately (in CSV, separate tones with ';')"
     match = difflib.get_close_matches(str(name).strip().lower(), TONES, n=1, cutoff=0.5)
     return f" (did you mean {match[0]!r}?)" if match else f"; tones are {', '.join(TONES)}"
 

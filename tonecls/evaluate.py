@@ -21,8 +21,12 @@ def tone_metrics(y_true: np.ndarray, y_pred: np.ndarray, tones: Sequence[str] = 
         precision = tp / (tp + fp) if tp + fp else 0.0
         recall = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        if tp + fn + fp == 0:  # no example and no prediction: nothing to measure, so not averaged in
+            precision = recall = f1 = None
         per_tone[tone] = {"precision": precision, "recall": recall, "f1": f1, "support": tp + fn}
-    return {"tones": per_tone, "macro_f1": float(np.mean([m["f1"] for m in per_tone.values()])), "n": int(len(y_true))}
+    measured = [m["f1"] for m in per_tone.values() if m["f1"] is not None]
+    macro = float(np.mean(measured)) if measured else 0.0
+    return {"tones": per_tone, "macro_f1": macro, "macro_over": len(measured), "n": int(len(y_true))}
 
 
 def mean_metrics(runs: Iterable[dict]) -> dict:
@@ -32,14 +36,20 @@ def mean_metrics(runs: Iterable[dict]) -> dict:
     out = {"tones": {}, "n": runs[0]["n"], "repeats": len(runs)}
     for tone in tones:
         out["tones"][tone] = {
-            key: float(np.mean([r["tones"][tone][key] for r in runs])) for key in ("precision", "recall", "f1")
+            key: _mean([r["tones"][tone][key] for r in runs]) for key in ("precision", "recall", "f1")
         }
-        out["tones"][tone]["f1_sd"] = float(np.std([r["tones"][tone]["f1"] for r in runs]))
+        f1s = [r["tones"][tone]["f1"] for r in runs if r["tones"][tone]["f1"] is not None]
+        out["tones"][tone]["f1_sd"] = float(np.std(f1s)) if f1s else None
         out["tones"][tone]["support"] = runs[0]["tones"][tone]["support"]
     macro = [r["macro_f1"] for r in runs]
     out["macro_f1"] = float(np.mean(macro))
     out["macro_f1_sd"] = float(np.std(macro))
     return out
+
+
+def _mean(values: list) -> float | None:
+    kept = [v for v in values if v is not None]
+    return float(np.mean(kept)) if kept else None
 
 
 def best_threshold(y: np.ndarray, probs: np.ndarray) -> float:

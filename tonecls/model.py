@@ -43,15 +43,68 @@ class Settings:
 
     @classmethod
     def from_dict(cls, data: dict) -> Settings:
-        known = {f for f in cls.__dataclass_fields__}
-        unknown = set(data) - known
+        """Settings from plain values (JSON or `--set KEY=VALUE` text), each checked against its type."""
+        unknown = set(data) - set(cls.__dataclass_fields__)
         if unknown:
             raise ToneclsError(f"unknown setting(s): {', '.join(sorted(unknown))}")
-        clean = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
-        return cls(**clean)
+        defaults = cls()
+        return cls(**{k: _coerce(k, v, getattr(defaults, k)) for k, v in data.items()})
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+_CHOICES = {"class_weight": ("balanced", None)}
+_OPTIONAL = {"char_ngrams", "C", "class_weight"}
+
+
+def _coerce(key: str, value: object, default: object) -> object:
+    """One setting's value in the type of its default, or a ToneclsError saying what was expected."""
+    if isinstance(value, str):
+        low = value.strip().lower()
+        if low in ("none", "null") and key in _OPTIONAL:
+            return None
+        if low in ("true", "false"):
+            value = low == "true"
+        elif "," in value:
+            value = [part.strip() for part in value.split(",")]
+    if value is None and key in _OPTIONAL:
+        return None
+    if key in _CHOICES:
+        if value not in _CHOICES[key]:
+            raise ToneclsError(f"setting {key}: expected one of {', '.join(map(str, _CHOICES[key]))}, got {value!r}")
+        return value
+    try:
+        if key in ("word_ngrams", "char_ngrams", "C_grid"):
+            items = value if isinstance(value, list | tuple) else [value]
+            number = float if key == "C_grid" else int
+            out = tuple(number(v) for v in items)
+            if key != "C_grid" and (len(out) != 2 or not 1 <= out[0] <= out[1]):
+                raise ValueError
+            return out
+        if isinstance(default, bool) or key in ("stem", "negation", "mask_actors", "cues", "sublinear_tf"):
+            if not isinstance(value, bool):
+                raise ValueError
+            return value
+        if key in ("C",) or isinstance(default, float):
+            number = float(value)
+            if number <= 0 and key in ("C", "real_weight"):
+                raise ValueError
+            return number
+        if isinstance(default, int):
+            return int(value)
+    except (TypeError, ValueError):
+        pass
+    else:
+        return value
+    expected = {
+        "word_ngrams": "two whole numbers LOW,HIGH",
+        "char_ngrams": "two whole numbers LOW,HIGH, or none",
+        "C_grid": "numbers separated by commas",
+    }.get(key, "true or false" if isinstance(default, bool) else f"a {type(default).__name__}")
+    if key in ("C", "real_weight"):
+        expected = "a number above 0" + (" or none (choose by cross-validation)" if key == "C" else "")
+    raise ToneclsError(f"setting {key}: expected {expected}, got {value!r}")
 
 
 @dataclass
@@ -281,9 +334,12 @@ class Features:
 
 
 def _display_name(term: str, surfaces: Counter | None) -> str:
-    if surfaces:
-        return min(surfaces.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-    return term
+    """The commonest words behind a feature; words inside a negation's scope are marked "not·"."""
+    if not surfaces:
+        return term
+    words = min(surfaces.items(), key=lambda kv: (-kv[1], kv[0]))[0].split(" ")
+    marks = ["not·" if part.startswith("not_") else "" for part in term.split(" ")]
+    return " ".join(m + w for m, w in zip(marks, words, strict=False))
 
 
 class ToneModel:

@@ -174,3 +174,31 @@ def load_model(path: str | os.PathLike | None = None) -> ToneModel:
     model.card_ = meta.get("card", {})
     model.path_ = path
     return model
+
+
+def card_path(model_path: str | os.PathLike) -> Path:
+    """The model card beside a model file: models/tonecls.model -> models/tonecls.card.md."""
+    path = Path(model_path)
+    return path.with_name(f"{path.stem}.card.md")
+
+
+def write_card(model_path: str | os.PathLike) -> Path:
+    """Render the card stored in a model file to markdown beside it (what `tonecls info` prints)."""
+    from tonecls.card import render_card
+    from tonecls.score import write_atomic
+
+    meta, _ = read_meta(model_path)
+    out = card_path(model_path)
+    write_atomic(out, lambda fh: fh.write(render_card(meta["card"]) + "\n"), overwrite=True)
+    return out
+
+
+def check_replaceable(path: str | os.PathLike, *, force: bool = False) -> None:
+    """Refuse to overwrite a file that is not a tonecls model (someone's data) unless forced."""
+    path = Path(path)
+    if force or not path.exists():
+        return
+    try:
+        read_meta(path)
+    except ModelFileError:
+        raise ToneclsError(f"{path}: exists and is not a tonecls model; use --force to replace it") from None

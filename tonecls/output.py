@@ -41,8 +41,13 @@ def metrics_table(systems: dict[str, dict]) -> str:
         cells = []
         for t in TONES:
             tm = m["tones"][t]
-            cells.append(f"{tm['precision']:.2f} / {tm['recall']:.2f} / {tm['f1']:.2f}")
+            if tm["f1"] is None:
+                cells.append("n/a (no examples)")
+            else:
+                cells.append(f"{tm['precision']:.2f} / {tm['recall']:.2f} / {tm['f1']:.2f}")
         macro = f"{m['macro_f1']:.3f}"
+        if m.get("macro_over", len(TONES)) < len(TONES):
+            macro += f" (over {m['macro_over']} tones)"
         if "macro_f1_sd" in m:
             macro += f" ± {m['macro_f1_sd']:.3f}"
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {macro} |")

@@ -16,7 +16,7 @@ from itertools import islice
 from pathlib import Path
 from typing import IO
 
-from tonecls.corpus import decode, iter_records
+from tonecls.corpus import decode, decoded_lines, iter_records
 from tonecls.errors import InputError, ToneclsError
 from tonecls.model import ToneModel
 from tonecls.output import json_line
@@ -73,8 +73,16 @@ def iter_inputs(paths: Iterable[str], stdin: IO[str] | None = None) -> Iterator[
 
 
 def _iter_lines(stream: IO[str]) -> Iterator[Item | Skip]:
-    for n, line in enumerate(stream, start=1):
-        if line.strip():
+    """One statement per line of standard input, decoded from its bytes as files are (UTF-8, no NUL)."""
+    binary = getattr(stream, "buffer", None)
+    if binary is None:  # a text stream without bytes underneath (e.g. io.StringIO): already decoded
+        lines = ((n, line) for n, line in enumerate(stream, start=1))
+    else:
+        lines = decoded_lines(binary, "stdin")
+    for n, line in lines:
+        if isinstance(line, InputError):
+            yield Skip(f"stdin:{n}", line.message)
+        elif line.strip():
             yield checked(Item(f"stdin:{n}", line.rstrip("\n")))
 
 

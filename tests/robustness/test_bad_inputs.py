@@ -34,7 +34,7 @@ FILE_CASES = {
     "empty": (b"", "empty file"),
     "whitespace": (b"  \n\t \r\n", "empty file"),
     "nul_bytes": (b"abc\x00def", "contains NUL bytes: a binary file, not text"),
-    "png_image": (PNG, "not valid UTF-8 (byte 0); save the file as UTF-8"),
+    "png_image": (PNG, "contains NUL bytes: a binary file, not text"),
     "invalid_utf8": (b"caf\xc3(", "not valid UTF-8 (byte 3); save the file as UTF-8"),
     "latin1": ("Le ministère a condamné l'attaque.".encode("latin-1"), "not valid UTF-8 (byte 9)"),
     "utf16_bom": (("\ufeff" + GOOD).encode("utf-16-le").replace(b"\xff\xfe\xff\xfe", b"\xff\xfe"), None),
