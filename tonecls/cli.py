@@ -271,7 +271,7 @@ def evaluate(data: tuple[str, ...], model_path: str | None, json_: bool) -> None
 
 @cli.command()
 @click.option("--tone", type=click.Choice(TONES), help="Only this tone.")
-@click.option("--top", default=15, show_default=True, type=click.IntRange(1))
+@click.option("--top", default=15, show_default=True, type=click.IntRange(1), help="Features per side and tone.")
 @model_option
 @json_option
 def explain(tone: str | None, top: int, model_path: str | None, json_: bool) -> None:
@@ -446,9 +446,9 @@ def _read_key() -> str:
 
 @cli.command()
 @click.argument("data", nargs=-1)
-@click.option("--top", default=20, show_default=True, type=click.IntRange(1))
-@click.option("--folds", default=5, show_default=True, type=click.IntRange(2))
-@click.option("-q", "--quiet", is_flag=True)
+@click.option("--top", default=20, show_default=True, type=click.IntRange(1), help="How many statements to list.")
+@click.option("--folds", default=5, show_default=True, type=click.IntRange(2), help="Cross-validation folds.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress on standard error.")
 @model_option
 @json_option
 def audit(data, top, folds, quiet, model_path, json_) -> None:
@@ -502,7 +502,12 @@ def audit(data, top, folds, quiet, model_path, json_) -> None:
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (this machine only).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (127.0.0.1: this machine only; 0.0.0.0: every network).",
+)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free one).")
 @click.option("-q", "--quiet", is_flag=True, help="No request log on standard error.")
 @model_option

@@ -140,7 +140,10 @@ def _iter_table(path: Path) -> Iterator[Item | Skip]:
                 yield Skip(where, row.message)
                 continue
             text = row.get("text")
-            if not isinstance(text, str) or not text.strip():
+            if text is not None and not isinstance(text, str):
+                yield Skip(where, f"'text' must be a string, not {type(text).__name__}")
+                continue
+            if not text or not text.strip():
                 yield Skip(where, "missing or empty 'text'")
                 continue
             rid = row.get("id")
