@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,14 +36,23 @@ def _skip_reason() -> str | None:
     return None
 
 
-@pytest.fixture(scope="module")
-def page_url(tiny_model_path):
-    srv = make_server(load_model(tiny_model_path), port=0)
+@contextmanager
+def serving(model_path):
+    """A server for the model on a free port, in a thread, for as long as the block runs."""
+    srv = make_server(load_model(model_path), port=0)
     thread = threading.Thread(target=serve_forever, args=(srv,), daemon=True)
     thread.start()
-    yield srv.url
-    srv.shutdown()
-    thread.join(timeout=10)
+    try:
+        yield srv.url
+    finally:
+        srv.shutdown()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def page_url(tiny_model_path):
+    with serving(tiny_model_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -116,12 +126,8 @@ SHIPPED = Path(__file__).resolve().parent.parent / "models" / "tonecls.model"
 
 @pytest.fixture(scope="module")
 def shipped_url():
-    srv = make_server(load_model(SHIPPED), port=0)
-    thread = threading.Thread(target=serve_forever, args=(srv,), daemon=True)
-    thread.start()
-    yield srv.url
-    srv.shutdown()
-    thread.join(timeout=10)
+    with serving(SHIPPED) as url:
+        yield url
 
 
 def test_a_new_user_pastes_the_readme_example_into_the_shipped_model(browser, shipped_url, tmp_path):
