@@ -9,7 +9,7 @@ import pytest
 
 from tonecls.model import Settings
 from tonecls.model_file import save_model
-from tonecls.train import train
+from tonecls.training import train
 
 TINY = [
     ("We strongly condemn this unprovoked attack on our territory.", ["condemnation", "sovereignty"]),

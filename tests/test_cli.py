@@ -243,9 +243,9 @@ def test_train_refuses_to_replace_a_file_that_is_not_a_model(tmp_path, tiny_data
 @pytest.mark.parametrize(
     "setting, message",
     [
-        ("C=abc", "setting C: expected a number above 0 or none (choose by cross-validation), got 'abc'"),
+        ("C=abc", "setting C: expected a number from 1e-06 to 1e+06, or none (choose by cross-validation), got 'abc'"),
         ("class_weight=heavy", "setting class_weight: expected one of balanced, None, got 'heavy'"),
-        ("char_ngrams=2,4,6", "setting char_ngrams: expected two whole numbers LOW,HIGH, or none, got"),
+        ("char_ngrams=2,4,6", "setting char_ngrams: expected two whole numbers LOW,HIGH from 1 to 8, or none, got"),
         ("stem=maybe", "setting stem: expected true or false, got 'maybe'"),
     ],
 )

@@ -38,7 +38,7 @@ _LAZY = {
     "Settings": ("tonecls.model", "Settings"),
     "load_model": ("tonecls.model_file", "load_model"),
     "save_model": ("tonecls.model_file", "save_model"),
-    "train": ("tonecls.train", "train"),
+    "train": ("tonecls.training", "train"),
     "validate": ("tonecls.corpus", "validate"),
     "read_statements": ("tonecls.corpus", "read_statements"),
 }
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from tonecls.corpus import Statement, read_statements, validate
     from tonecls.model import Settings, ToneModel
     from tonecls.model_file import load_model, save_model
-    from tonecls.train import train
+    from tonecls.training import train
 
 
 def __getattr__(name: str):

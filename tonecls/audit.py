@@ -36,7 +36,7 @@ def out_of_fold_probs(
     y = label_matrix([s.labels for s in statements])
     groups = group_ids(texts)
     tuning = np.array(tuning_groups([s.meta.get("situation") for s in statements], texts))
-    from tonecls.train import sample_weights
+    from tonecls.training import sample_weights
 
     weights = sample_weights(statements, settings)
     probs = np.zeros(y.shape)

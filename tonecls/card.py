@@ -25,13 +25,25 @@ def file_digest(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def shown_path(path: str | Path) -> str:
+    """A training file as the card shows it: relative to the checkout when it lies there, so cards don't
+    carry one machine's folders; else as given."""
+    from tonecls.resources import checkout_root
+
+    root = checkout_root()
+    resolved = Path(path).resolve()
+    if root is not None and resolved.is_relative_to(root.resolve()):
+        return resolved.relative_to(root.resolve()).as_posix()
+    return Path(path).as_posix()
+
+
 def build_card(*, files, statements, settings: dict, thresholds, Cs, cv: dict | None) -> dict:
     """Facts gathered during training, stored inside the model file."""
     real = [s for s in statements if not s.constructed]
     return {
         "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "versions": versions(),
-        "training_files": [{"path": Path(f).as_posix(), "sha256": file_digest(f)} for f in files],
+        "training_files": [{"path": shown_path(f), "sha256": file_digest(f)} for f in files],
         "counts": {
             "statements": len(statements),
             "real": len(real),

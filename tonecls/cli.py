@@ -28,7 +28,7 @@ def model_option(fn):
         "--model",
         "model_path",
         default=None,
-        help="Model file (default: $TONECLS_MODEL, else the shipped models/tonecls.model).",
+        help="Model file (default: $TONECLS_MODEL, else the model shipped with tonecls).",
     )(fn)
 
 
@@ -54,10 +54,13 @@ def _stderr_is_tty() -> bool:
     return sys.stderr.isatty()
 
 
-@click.group(cls=ToneclsGroup)
+@click.group(cls=ToneclsGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="tonecls")
 def cli() -> None:
-    """Tone of diplomatic statements: condemnation, conciliation, threat, sovereignty."""
+    """Tone of diplomatic statements: condemnation, conciliation, threat, sovereignty.
+
+    Shell completion (bash; zsh and fish likewise): eval "$(_TONECLS_COMPLETE=bash_source tonecls)"
+    """
 
 
 @cli.command()
@@ -174,7 +177,7 @@ def score(
 @click.option(
     "--out",
     type=click.Path(dir_okay=False),
-    help="Where to write the model (default: the model the other commands use, $TONECLS_MODEL or models/).",
+    help="Where to write the model (default in a checkout: models/tonecls.model; else required).",
 )
 @click.option("--force", is_flag=True, help="Replace --out even if it is not a tonecls model.")
 @click.option("--folds", default=5, show_default=True, type=click.IntRange(2), help="Cross-validation folds.")
@@ -186,28 +189,31 @@ def score(
 @click.option("-q", "--quiet", is_flag=True, help="No progress on standard error.")
 @json_option
 def train(data, out, force, folds, repeats, seed, overrides, quiet, json_) -> None:
-    """Train on label files or folders (default: statements/) and write the model and its card.
+    """Train on label files or folders and write the model and its card beside it.
+
+    In a checkout of the repository, DATA defaults to its statements/ and --out to the shipped
+    models/tonecls.model (or $TONECLS_MODEL). An installed tonecls needs both, and never writes
+    into its own installation.
 
     \b
     Example:
-        tonecls train statements/ --out models/tonecls.model
+        tonecls train my-labels/ --out my.model
     """
     from tonecls.model import Settings
-    from tonecls.model_file import check_replaceable, default_model_path, save_model, write_card
+    from tonecls.model_file import check_replaceable, save_model, write_card
     from tonecls.output import metrics_table
-    from tonecls.train import train as run_training
+    from tonecls.training import default_training_paths
+    from tonecls.training import train as run_training
 
     settings = Settings.from_dict({**Settings().to_dict(), **_parse_overrides(overrides)})
-    out = Path(out) if out else default_model_path()
+    data, out = default_training_paths(data, out)
     check_replaceable(out, force=force)
     bar = None
     progress = None
     if not quiet and _stderr_is_tty() and repeats:
         bar = click.progressbar(length=folds * repeats, label="cross-validating", file=sys.stderr)
         progress = lambda done, total: bar.update(1)  # noqa: E731
-    result = run_training(
-        data or ["statements"], settings=settings, folds=folds, repeats=repeats, seed=seed, progress=progress
-    )
+    result = run_training(data, settings=settings, folds=folds, repeats=repeats, seed=seed, progress=progress)
     if bar is not None:
         bar.render_finish()
     path = save_model(result.model, out, result.card)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tonecls.gazetteer import read_pairs
+from tonecls.resources import CUES, read_pairs
 from tonecls.text import NEGATION_PREFIX, Analyzer, Token
 from tonecls.tones import TONES
 
@@ -26,7 +26,7 @@ class CueLexicon:
 
     @classmethod
     def load(cls) -> CueLexicon:
-        return cls(read_pairs("cues.tsv"))
+        return cls(read_pairs(CUES))
 
     def find(self, tokens: list[Token]) -> list[tuple[str, str]]:
         """One ``(feature, surface)`` per cue found: ``cue_threat`` or ``not_cue_threat``."""

@@ -7,8 +7,11 @@ are made. The list is the project's own, in ``gazetteer.tsv``.
 
 from __future__ import annotations
 
-import re
-from importlib import resources
+import functools
+from collections.abc import Iterable
+
+from tonecls.resources import GAZETTEER, read_pairs
+from tonecls.words import split_words
 
 PLACEHOLDERS = {
     "country": "__country__",
@@ -17,28 +20,22 @@ PLACEHOLDERS = {
     "leader": "__leader__",
     "place": "__place__",
 }
-_NAME_WORDS = re.compile(r"\w+(?:'\w+)?|[.,;:!?()]")
-_POSSESSIVE = re.compile(r"(\w)'s\b")  # statements lose "'s" before masking, so names do too
 
 
-def read_pairs(name: str) -> list[tuple[str, str]]:
-    """The two tab-separated columns of a data file shipped in the package (# starts a comment line)."""
-    text = resources.files("tonecls").joinpath(name).read_text(encoding="utf-8")
-    pairs = []
-    for line in text.splitlines():
-        if line.strip() and not line.startswith("#"):
-            first, second = line.split("\t", 1)
-            pairs.append((first.strip(), second.strip()))
-    return pairs
+@functools.cache
+def entries() -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """(category, name, name as words) of every name in the shipped gazetteer: its one parser."""
+    return tuple((category, name, tuple(split_words(name))) for category, name in read_pairs(GAZETTEER))
 
 
 class Gazetteer:
     """Greedy longest-match lookup of names over a token list."""
 
-    def __init__(self, entries: list[tuple[str, str]]):
+    def __init__(self, names: Iterable[tuple[str, str]]):
+        """``names``: (category, name) pairs, as the gazetteer file lists them."""
         self._names: dict[tuple[str, ...], str] = {}
-        for category, name in entries:
-            key = tuple(_NAME_WORDS.findall(_POSSESSIVE.sub(r"\1", name)))
+        for category, name in names:
+            key = tuple(split_words(name))
             if key:
                 self._names[key] = PLACEHOLDERS[category]
         self._longest = max((len(k) for k in self._names), default=0)
@@ -46,7 +43,7 @@ class Gazetteer:
 
     @classmethod
     def load(cls) -> Gazetteer:
-        return cls(read_pairs("gazetteer.tsv"))
+        return cls((category, name) for category, name, _ in entries())
 
     def __len__(self) -> int:
         return len(self._names)

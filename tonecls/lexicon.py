@@ -7,8 +7,8 @@ change. Words are lower case unless they are names.
 from __future__ import annotations
 
 import functools
-import re
-from importlib import resources
+
+from tonecls.gazetteer import entries
 
 
 def _forms(lemmas: str) -> frozenset[str]:
@@ -113,22 +113,14 @@ PERSONS = frozenset(
     "chancellor king queen emir sultan representative counterpart commander chief".split()
 )
 PLURAL = frozenset("both the two sides countries nations governments".split())
-_NAME_WORDS = re.compile(r"\w+(?:'\w+)?|[.,;:!?()]")
 
 
 @functools.cache
 def gazetteer() -> tuple[dict[tuple[str, ...], str], tuple[str, ...]]:
-    """Name (as words) to category, and the country names, from the project's ``gazetteer.tsv``."""
-    names: dict[tuple[str, ...], str] = {}
-    countries = []
-    text = resources.files("tonecls").joinpath("gazetteer.tsv").read_text(encoding="utf-8")
-    for line in text.splitlines():
-        if line.strip() and not line.startswith("#"):
-            category, name = (part.strip() for part in line.split("\t", 1))
-            names[tuple(_NAME_WORDS.findall(re.sub(r"(\w)'s\b", r"\1", name)))] = category
-            if category == "country":
-                countries.append(name)
-    return names, tuple(countries)
+    """Name (as words) to category, and the country names, from the project's gazetteer."""
+    names = {words: category for category, _, words in entries()}
+    countries = tuple(name for category, name, _ in entries() if category == "country")
+    return names, countries
 
 
 _IRREGULAR = {

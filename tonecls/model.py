@@ -6,6 +6,7 @@ loaded model never imports scikit-learn's estimators: `classify` starts fast.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -56,10 +57,40 @@ class Settings:
 
 _CHOICES = {"class_weight": ("balanced", None)}
 _OPTIONAL = {"char_ngrams", "C", "class_weight"}
+_FLAGS = {"stem", "negation", "mask_actors", "cues", "sublinear_tf", "tune_thresholds"}
+# Ranges with room around what real models use. A model file or --set outside them is refused: an n-gram
+# range of 1..100000 makes one statement cost gigabytes, a million inner folds never ends.
+RANGES: dict[str, tuple[float, float]] = {
+    "word_ngrams": (1, 4),
+    "char_ngrams": (1, 8),
+    "min_df": (1, 1_000_000),
+    "char_weight": (0.0, 100.0),
+    "cue_weight": (0.0, 100.0),
+    "C": (1e-6, 1e6),
+    "C_grid": (1e-6, 1e6),
+    "real_weight": (1e-6, 1e4),
+    "inner_folds": (2, 20),
+    "random_state": (0, 2**32 - 1),
+}
+MAX_C_GRID = 20
+
+
+def _number(value: object, kind: type) -> float | int:
+    """An int or a finite float from a number or its text; bools and non-whole ints are not numbers here."""
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if kind is int:
+        if isinstance(value, float) and not value.is_integer():
+            raise ValueError(value)
+        return int(value)
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(value)
+    return number
 
 
 def _coerce(key: str, value: object, default: object) -> object:
-    """One setting's value in the type of its default, or a ToneclsError saying what was expected."""
+    """One setting's value in the type of its default and within its range, or a ToneclsError saying why not."""
     if isinstance(value, str):
         low = value.strip().lower()
         if low in ("none", "null") and key in _OPTIONAL:
@@ -72,39 +103,48 @@ def _coerce(key: str, value: object, default: object) -> object:
         return None
     if key in _CHOICES:
         if value not in _CHOICES[key]:
-            raise ToneclsError(f"setting {key}: expected one of {', '.join(map(str, _CHOICES[key]))}, got {value!r}")
+            raise ToneclsError(
+                f"setting {key}: expected one of {', '.join(map(str, _CHOICES[key]))}, got {_shown(value)}"
+            )
         return value
+    lo, hi = RANGES.get(key, (-math.inf, math.inf))
     try:
         if key in ("word_ngrams", "char_ngrams", "C_grid"):
             items = value if isinstance(value, list | tuple) else [value]
-            number = float if key == "C_grid" else int
-            out = tuple(number(v) for v in items)
-            if key != "C_grid" and (len(out) != 2 or not 1 <= out[0] <= out[1]):
-                raise ValueError
+            out = tuple(_number(v, float if key == "C_grid" else int) for v in items)
+            if not all(lo <= v <= hi for v in out):
+                raise ValueError(value)
+            if key == "C_grid" and not 1 <= len(out) <= MAX_C_GRID:
+                raise ValueError(value)
+            if key != "C_grid" and (len(out) != 2 or out[0] > out[1]):
+                raise ValueError(value)
             return out
-        if isinstance(default, bool) or key in ("stem", "negation", "mask_actors", "cues", "sublinear_tf"):
+        if key in _FLAGS or isinstance(default, bool):
             if not isinstance(value, bool):
-                raise ValueError
+                raise ValueError(value)
             return value
-        if key in ("C",) or isinstance(default, float):
-            number = float(value)
-            if number <= 0 and key in ("C", "real_weight"):
-                raise ValueError
-            return number
-        if isinstance(default, int):
-            return int(value)
-    except (TypeError, ValueError):
+        number = _number(value, float if key == "C" or isinstance(default, float) else int)
+        if not lo <= number <= hi:
+            raise ValueError(value)
+        return number
+    except (TypeError, ValueError, OverflowError):
         pass
-    else:
-        return value
+    between = f" from {lo:g} to {hi:g}" if key in RANGES else ""
     expected = {
-        "word_ngrams": "two whole numbers LOW,HIGH",
-        "char_ngrams": "two whole numbers LOW,HIGH, or none",
-        "C_grid": "numbers separated by commas",
-    }.get(key, "true or false" if isinstance(default, bool) else f"a {type(default).__name__}")
-    if key in ("C", "real_weight"):
-        expected = "a number above 0" + (" or none (choose by cross-validation)" if key == "C" else "")
-    raise ToneclsError(f"setting {key}: expected {expected}, got {value!r}")
+        "word_ngrams": f"two whole numbers LOW,HIGH{between}",
+        "char_ngrams": f"two whole numbers LOW,HIGH{between}, or none",
+        "C_grid": f"1 to {MAX_C_GRID} numbers{between}, separated by commas",
+        "C": f"a number{between}, or none (choose by cross-validation)",
+    }.get(key)
+    if expected is None:
+        whole = "whole " if isinstance(default, int) else ""
+        expected = "true or false" if isinstance(default, bool) else f"a {whole}number{between}"
+    raise ToneclsError(f"setting {key}: expected {expected}, got {_shown(value)}")
+
+
+def _shown(value: object) -> str:
+    text = repr(value) if not isinstance(value, int) or abs(value) < 10**30 else "a huge number"
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 @dataclass

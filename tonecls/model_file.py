@@ -1,8 +1,9 @@
 """Save and load model files: a zip of JSON and .npy arrays, never a pickle.
 
-Model files get passed between analysts, so loading one must not run code:
-arrays are read with ``allow_pickle=False`` and every array's SHA-256 is
-checked against the one recorded in ``model.json``.
+Model files get passed between analysts, so loading one must not run code
+and a hostile one must be refused in bounded time and memory: see
+``read_meta``. A model also records the digest of each data file its features
+were built from (gazetteer, cue lexicon) and refuses to run against others.
 """
 
 from __future__ import annotations
@@ -10,30 +11,56 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import os
+import stat
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
+from numpy.lib import format as np_format
 
+from tonecls import __version__
 from tonecls.errors import ModelFileError, ToneclsError
 from tonecls.model import Block, Features, Settings, ToneModel
+from tonecls.resources import CUES, GAZETTEER, shipped_model_path
+from tonecls.resources import digest as resource_digest
 from tonecls.tones import TONES
 
 FORMAT = "tonecls-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: records the digests of the gazetteer and cue files (0.2.0)
 META_NAME = "model.json"
-ARRAYS = ("coef", "intercept", "thresholds", "C")
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+BLOCK_NAMES = ("word", "char", "cue")
+# Bounds no real model comes near (the shipped one has about 12,000 features and unpacks to under 1 MB).
+MAX_FEATURES = 2_000_000
+MAX_TERM_CHARS = 1_000
+MAX_BLOCK_WEIGHT = 100.0
+MAX_MEMBERS = 16
+MAX_META_BYTES = 128 * 2**20
+MAX_ARRAY_BYTES = len(TONES) * MAX_FEATURES * 8 + 4096
+MAX_TOTAL_BYTES = 256 * 2**20
+MAX_FILE_BYTES = 256 * 2**20
 
 
 def default_model_path() -> Path:
-    """``$TONECLS_MODEL``, else the model shipped in the project's ``models/``."""
+    """``$TONECLS_MODEL``, else the model shipped inside the package."""
     env = os.environ.get("TONECLS_MODEL")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent / "models" / "tonecls.model"
+    return shipped_model_path()
+
+
+def needed_resources(settings: Settings) -> list[str]:
+    """The data files whose contents shape this model's features."""
+    return ([GAZETTEER] if settings.mask_actors else []) + ([CUES] if settings.cues else [])
+
+
+def expected_blocks(settings: Settings) -> list[str]:
+    return ["word"] + (["char"] if settings.char_ngrams is not None else []) + (["cue"] if settings.cues else [])
 
 
 def _npy_bytes(array: np.ndarray) -> bytes:
@@ -65,6 +92,7 @@ def model_meta(model: ToneModel, card: dict | None = None) -> dict:
             {"name": b.name, "weight": b.weight, "terms": b.terms, "display": b.display} for b in model.features_.blocks
         ],
         "arrays": {name: hashlib.sha256(_npy_bytes(a)).hexdigest() for name, a in arrays.items()},
+        "resources": {name: resource_digest(name) for name in needed_resources(model.settings)},
         "card": card or {},
     }
 
@@ -93,85 +121,224 @@ def save_model(model: ToneModel, path: str | os.PathLike, card: dict | None = No
     return path
 
 
-def read_meta(path: str | os.PathLike) -> tuple[dict, dict[str, np.ndarray]]:
-    """The checked metadata and arrays of a model file, or a ModelFileError saying why not."""
+def read_meta(path: str | os.PathLike, *, any_version: bool = False) -> tuple[dict, dict[str, np.ndarray]]:
+    """The checked metadata and arrays of a model file, or a ModelFileError saying why not.
+
+    Model files travel between analysts, so each is read as hostile: only a
+    regular file of bounded size, member sizes checked before anything is
+    decompressed, JSON and .npy headers parsed without running code, every
+    array's checksum, dtype, shape and values checked.
+    """
     path = Path(path)
-    if not path.exists():
-        raise ModelFileError(
-            f"{path}: no model file there; train one with `tonecls train --out {path}` or pass --model"
-        )
-    if path.is_dir():
-        raise ModelFileError(f"{path}: is a folder, not a model file")
     try:
-        with zipfile.ZipFile(path) as zf:
-            names = set(zf.namelist())
-            if META_NAME not in names:
-                raise ModelFileError(f"{path}: not a tonecls model file (no {META_NAME} inside)")
-            meta = json.loads(zf.read(META_NAME).decode("utf-8"))
-            if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-                raise ModelFileError(f"{path}: not a tonecls model file")
-            version = meta.get("format_version")
-            if version != FORMAT_VERSION:
-                raise ModelFileError(
-                    f"{path}: model format version {version}, but this tonecls reads version {FORMAT_VERSION}; "
-                    "retrain it with `tonecls train`"
-                )
+        with _open_regular(path) as fh, zipfile.ZipFile(fh) as zf:
+            members = _checked_members(path, zf)
+            meta = _parse_meta(path, _read_member(zf, members[META_NAME]), any_version=any_version)
+            if any_version and meta.get("format_version") != FORMAT_VERSION:
+                return meta, {}
+            declared = meta.get("arrays")
+            if not isinstance(declared, dict) or not declared:
+                raise ModelFileError(f"{path}: not a usable tonecls model file (no arrays listed)")
+            unexpected = set(members) - {META_NAME} - {f"{name}.npy" for name in declared}
+            if unexpected:
+                raise ModelFileError(f"{path}: not a tonecls model file (unexpected member {sorted(unexpected)[0]!r})")
             arrays = {}
-            for name, digest in meta.get("arrays", {}).items():
-                data = zf.read(f"{name}.npy")
-                if hashlib.sha256(data).hexdigest() != digest:
+            for name, digest in declared.items():
+                info = members.get(f"{name}.npy")
+                if info is None:
+                    raise ModelFileError(f"{path}: corrupted (array {name!r} is missing)")
+                data = _read_member(zf, info)
+                if not isinstance(digest, str) or hashlib.sha256(data).hexdigest() != digest:
                     raise ModelFileError(f"{path}: corrupted (array {name!r} does not match its checksum)")
-                arrays[name] = np.load(io.BytesIO(data), allow_pickle=False)
+                arrays[name] = _parse_npy(path, name, data)
     except ModelFileError:
         raise
-    except (zipfile.BadZipFile, EOFError, KeyError, OSError, ValueError, UnicodeDecodeError) as exc:
-        raise ModelFileError(f"{path}: not a readable tonecls model file ({type(exc).__name__}: {exc})") from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, RuntimeError, zlib.error) as exc:
+        raise ModelFileError(f"{path}: not a readable tonecls model file ({_one_line(exc)})") from None
     return meta, arrays
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())[:200]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _open_regular(path: Path) -> BinaryIO:
+    """Open a model file only if it is a regular file of sane size: never a FIFO, a device or a folder."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise ModelFileError(
+            f"{path}: no model file there; train one with `tonecls train --out {path}` or pass --model"
+        ) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ModelFileError(f"{path}: is a folder, not a model file")
+    if not stat.S_ISREG(st.st_mode):
+        raise ModelFileError(f"{path}: not a regular file (a pipe, socket or device), so not a model file")
+    if st.st_size > MAX_FILE_BYTES:
+        raise ModelFileError(f"{path}: {st.st_size:,} bytes, larger than any tonecls model ({MAX_FILE_BYTES:,})")
+    return open(path, "rb")  # noqa: SIM115 - the caller closes it
+
+
+def _checked_members(path: Path, zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
+    """Members by name, refused before decompression when their declared sizes could not be a real model's."""
+    infos = zf.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise ModelFileError(f"{path}: not a tonecls model file ({len(infos)} members)")
+    members: dict[str, zipfile.ZipInfo] = {}
+    total = 0
+    for info in infos:
+        if info.filename in members:
+            raise ModelFileError(f"{path}: not a tonecls model file (member {info.filename!r} appears twice)")
+        limit = MAX_META_BYTES if info.filename == META_NAME else MAX_ARRAY_BYTES
+        if info.file_size > limit:
+            raise ModelFileError(
+                f"{path}: member {info.filename!r} unpacks to {info.file_size:,} bytes, more than a model holds"
+            )
+        total += info.file_size
+        members[info.filename] = info
+    if total > MAX_TOTAL_BYTES:
+        raise ModelFileError(f"{path}: unpacks to {total:,} bytes, more than a model holds")
+    if META_NAME not in members:
+        raise ModelFileError(f"{path}: not a tonecls model file (no {META_NAME} inside)")
+    return members
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """At most the declared size (zipfile checks the CRC when the member ends where it says)."""
+    with zf.open(info) as member:
+        data = member.read(info.file_size + 1)
+    if len(data) != info.file_size:
+        raise ValueError(f"member {info.filename!r} is not the size it declares")
+    return data
+
+
+def _parse_meta(path: Path, data: bytes, *, any_version: bool = False) -> dict:
+    try:
+        meta = json.loads(data.decode("utf-8"))
+    except (ValueError, RecursionError) as exc:  # bad UTF-8 or JSON, numbers past Python's digit limit, deep nesting
+        raise ModelFileError(
+            f"{path}: not a tonecls model file ({META_NAME} is not valid JSON: {_one_line(exc)})"
+        ) from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ModelFileError(f"{path}: not a tonecls model file")
+    version = meta.get("format_version")
+    if version != FORMAT_VERSION and not any_version:
+        shown = version if isinstance(version, int | str) and len(str(version)) < 20 else "unknown"
+        raise ModelFileError(
+            f"{path}: model format version {shown}, but this tonecls ({__version__}) reads version "
+            f"{FORMAT_VERSION}; retrain it with `tonecls train` or use the tonecls that made it"
+        )
+    return meta
+
+
+def _parse_npy(path: Path, name: str, data: bytes) -> np.ndarray:
+    """A float64 array from .npy bytes whose header (shape, dtype) agrees with its length; no pickle."""
+    buf = io.BytesIO(data)
+    try:
+        major, _ = np_format.read_magic(buf)
+        read_header = np_format.read_array_header_1_0 if major == 1 else np_format.read_array_header_2_0
+        shape, fortran, dtype = read_header(buf)
+    except (ValueError, SyntaxError, TypeError) as exc:
+        raise ModelFileError(f"{path}: corrupted (array {name!r}: {_one_line(exc)})") from None
+    if dtype != np.dtype("<f8") or fortran or len(shape) > 2:
+        raise ModelFileError(f"{path}: corrupted (array {name!r} is not a float64 vector or matrix)")
+    count = math.prod(shape)
+    if count * 8 != len(data) - buf.tell():
+        raise ModelFileError(f"{path}: corrupted (array {name!r} has {len(data) - buf.tell()} bytes for shape {shape})")
+    array = np.frombuffer(data, dtype="<f8", count=count, offset=buf.tell()).reshape(shape).copy()
+    if not np.isfinite(array).all():
+        raise ModelFileError(f"{path}: corrupted (array {name!r} holds NaN or infinite values)")
+    return array
+
+
+def _check_resources(path: Path, meta: dict, settings: Settings) -> None:
+    """Refuse a model whose features were built from other gazetteer or cue files than the installed ones."""
+    recorded = meta.get("resources")
+    if not isinstance(recorded, dict):
+        raise ModelFileError(f"{path}: not a usable tonecls model file (no resource digests)")
+    for name in needed_resources(settings):
+        have = resource_digest(name)
+        want = recorded.get(name)
+        if want != have:
+            was = f"sha256 {want[:12]}" if isinstance(want, str) else "no record"
+            raise ModelFileError(
+                f"{path}: trained with another {name} ({was}) than this installation has (sha256 {have[:12]}); "
+                "retrain the model with `tonecls train`, or restore the file it was trained with"
+            )
+
+
+def _block(path: Path, spec: object, arrays: dict[str, np.ndarray]) -> Block:
+    if not isinstance(spec, dict) or spec.get("name") not in BLOCK_NAMES:
+        raise ModelFileError(f"{path}: not a usable tonecls model file (bad feature block)")
+    name = spec["name"]
+    terms, display, weight = spec.get("terms"), spec.get("display"), spec.get("weight")
+    if not isinstance(terms, list) or not all(isinstance(t, str) and len(t) <= MAX_TERM_CHARS for t in terms):
+        raise ModelFileError(f"{path}: not a usable tonecls model file (block {name!r} has bad terms)")
+    if len(set(terms)) != len(terms):
+        raise ModelFileError(f"{path}: corrupted (block {name!r} lists a term twice)")
+    if display is not None and (
+        not isinstance(display, list) or len(display) != len(terms) or not all(isinstance(d, str) for d in display)
+    ):
+        raise ModelFileError(f"{path}: corrupted (block {name!r} has mismatched display names)")
+    if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= MAX_BLOCK_WEIGHT:
+        raise ModelFileError(f"{path}: not a usable tonecls model file (block {name!r} has a bad weight)")
+    idf = arrays.get(f"idf_{name}")
+    if idf is None or idf.shape != (len(terms),):
+        raise ModelFileError(f"{path}: corrupted (block {name!r} has mismatched sizes)")
+    return Block(name, {t: i for i, t in enumerate(terms)}, idf, float(weight), display)
 
 
 def load_model(path: str | os.PathLike | None = None) -> ToneModel:
     """Load a model file (default: ``default_model_path()``) without unpickling anything."""
     path = Path(path) if path is not None else default_model_path()
     meta, arrays = read_meta(path)
+    if meta.get("tones") != list(TONES):
+        raise ModelFileError(f"{path}: not a usable tonecls model file (its tones differ from {', '.join(TONES)})")
+    raw_settings = meta.get("settings")
+    if not isinstance(raw_settings, dict):
+        raise ModelFileError(f"{path}: not a usable tonecls model file (no settings)")
     try:
-        if meta["tones"] != list(TONES):
-            raise ModelFileError(f"{path}: model tones {meta['tones']} differ from {list(TONES)}")
-        settings = Settings.from_dict(meta["settings"])
-        features = Features(settings)
-        blocks = []
-        for spec in meta["blocks"]:
-            idf = arrays[f"idf_{spec['name']}"]
-            if idf.shape != (len(spec["terms"]),):
-                raise ModelFileError(f"{path}: corrupted (block {spec['name']!r} has mismatched sizes)")
-            display = spec.get("display")
-            if display is not None and len(display) != len(spec["terms"]):
-                raise ModelFileError(f"{path}: corrupted (block {spec['name']!r} has mismatched display names)")
-            vocabulary = {t: i for i, t in enumerate(spec["terms"])}
-            blocks.append(Block(spec["name"], vocabulary, idf, float(spec["weight"]), display))
-        features.blocks = blocks
-        n_features = sum(len(b.vocabulary) for b in blocks)
-        shapes = {
-            "coef": (len(TONES), n_features),
-            "intercept": (len(TONES),),
-            "thresholds": (len(TONES),),
-            "C": (len(TONES),),
-        }
-        for name, shape in shapes.items():
-            if arrays[name].shape != shape:
-                raise ModelFileError(
-                    f"{path}: corrupted (array {name!r} has shape {arrays[name].shape}, expected {shape})"
-                )
-    except ModelFileError:
-        raise
-    except (KeyError, TypeError, ValueError, ToneclsError) as exc:
-        raise ModelFileError(f"{path}: not a usable tonecls model file (missing or bad {exc})") from None
+        settings = Settings.from_dict(raw_settings)
+    except ToneclsError as exc:
+        raise ModelFileError(f"{path}: not a usable tonecls model file ({exc})") from None
+    _check_resources(path, meta, settings)
+    specs = meta.get("blocks")
+    if not isinstance(specs, list) or not specs:
+        raise ModelFileError(f"{path}: not a usable tonecls model file (no feature blocks)")
+    blocks = [_block(path, spec, arrays) for spec in specs]
+    if [b.name for b in blocks] != expected_blocks(settings):
+        raise ModelFileError(f"{path}: not a usable tonecls model file (its feature blocks do not fit its settings)")
+    n_features = sum(len(b.vocabulary) for b in blocks)
+    if n_features > MAX_FEATURES:
+        raise ModelFileError(f"{path}: {n_features:,} features, more than a tonecls model holds")
+    shapes = {
+        "coef": (len(TONES), n_features),
+        "intercept": (len(TONES),),
+        "thresholds": (len(TONES),),
+        "C": (len(TONES),),
+    }
+    for name, shape in shapes.items():
+        if name not in arrays:
+            raise ModelFileError(f"{path}: corrupted (array {name!r} is missing)")
+        if arrays[name].shape != shape:
+            raise ModelFileError(f"{path}: corrupted (array {name!r} has shape {arrays[name].shape}, expected {shape})")
+    if not ((arrays["thresholds"] >= 0) & (arrays["thresholds"] <= 1)).all():
+        raise ModelFileError(f"{path}: corrupted (thresholds outside 0 to 1)")
+    if not (arrays["C"] > 0).all():
+        raise ModelFileError(f"{path}: corrupted (regularisation C not above 0)")
+    card = meta.get("card", {})
+    if not isinstance(card, dict):
+        raise ModelFileError(f"{path}: not a usable tonecls model file (its card is not an object)")
+    features = Features(settings)
+    features.blocks = blocks
     model = ToneModel(settings)
     model.features_ = features
     model.coef_ = arrays["coef"]
     model.intercept_ = arrays["intercept"]
     model.thresholds_ = arrays["thresholds"]
     model.C_ = arrays["C"]
-    model.card_ = meta.get("card", {})
+    model.card_ = card
     model.path_ = path
     return model
 
@@ -199,6 +366,6 @@ def check_replaceable(path: str | os.PathLike, *, force: bool = False) -> None:
     if force or not path.exists():
         return
     try:
-        read_meta(path)
+        read_meta(path, any_version=True)  # a model of an older format is still a model, not someone's data
     except ModelFileError:
         raise ToneclsError(f"{path}: exists and is not a tonecls model; use --force to replace it") from None

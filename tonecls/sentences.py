@@ -4,23 +4,23 @@ Articles scraped from the web carry markdown link leftovers ("[accused](#)"),
 line breaks inside sentences and headings without a full stop. The text is
 cleaned (a link becomes its words, a run of whitespace one space) while every
 character keeps its offset in the original, so that an extracted statement
-can point back into the article. Sentences are found with nltk's Punkt: the
-project's own list of abbreviations ("Mr.", "U.S.", "Cd'a.") is always
-applied and, in a checkout of the repository, the parameters are trained on
-the project's statements first. Nothing is downloaded.
+can point back into the article. Sentences are found with nltk's Punkt, with
+parameters trained once on the project's statements and shipped as package
+data (so a wheel and a checkout split alike) and the project's own list of
+abbreviations ("Mr.", "U.S.", "Cd'a."). Nothing is downloaded.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 from nltk.tokenize.punkt import PunktLanguageVars, PunktParameters, PunktSentenceTokenizer, PunktTrainer
 
-from tonecls.corpus import iter_records
-from tonecls.errors import InputError
+from tonecls.resources import PUNKT, read_text
 
 # Lower case, without the final period, as Punkt stores them.
 ABBREVIATIONS = frozenset(
@@ -31,7 +31,6 @@ ABBREVIATIONS = frozenset(
     """.split()
 )
 MAX_QUOTE = 1000  # characters; an opening mark with no close this near runs to the end of its sentence
-STATEMENTS = Path(__file__).resolve().parent.parent / "statements"
 
 _LINK = re.compile(r"\[([^\[\]\n]{1,300})\]\([^()\s]{0,300}\)")
 _GAP = re.compile(r"[ \t\r]*\n[ \t\r]*\n\s*")
@@ -133,33 +132,45 @@ class _LanguageVars(PunktLanguageVars):
         return r"(?:[)\";}\]\*:@({\[\u201c\u201d\xab\xbb?!]|['\u2018\u2019](?!\w))"
 
 
-def _project_texts() -> list[str]:
-    """Texts of the statements in a checkout's ``statements/`` (none in an installed package)."""
-    texts = []
-    for path in sorted(STATEMENTS.glob("*.jsonl")) if STATEMENTS.is_dir() else []:
-        try:
-            texts.extend(row["text"] for _, row in iter_records(path) if isinstance(row, dict) and "text" in row)
-        except InputError:  # a file being edited must not stop extraction: training only refines
-            continue
-    return [t for t in texts if isinstance(t, str)]
+def train_punkt(texts: Iterable[str]) -> PunktParameters:
+    """Punkt's parameters learned from statements (run once by scripts/train_punkt.py, shipped as data)."""
+    trainer = PunktTrainer(lang_vars=_LanguageVars())
+    trainer.train("\n".join(texts), finalize=True)
+    params = trainer.get_params()
+    # Short statements end in ordinary words ("Libya.", "Wednesday.") that Punkt then takes for
+    # abbreviations; of what it learns, only dotted forms ("a.m", "p.m") are kept.
+    params.abbrev_types = {t for t in params.abbrev_types if "." in t}
+    return params
+
+
+def params_to_json(params: PunktParameters) -> str:
+    """Punkt's parameters as sorted JSON, so that the shipped file is byte-stable."""
+    data = {
+        "abbrev_types": sorted(params.abbrev_types),
+        "collocations": sorted(list(pair) for pair in params.collocations),
+        "sent_starters": sorted(params.sent_starters),
+        "ortho_context": dict(sorted(params.ortho_context.items())),
+    }
+    return json.dumps(data, ensure_ascii=False, indent=0, sort_keys=True) + "\n"
+
+
+def params_from_json(text: str) -> PunktParameters:
+    data = json.loads(text)
+    params = PunktParameters()
+    params.abbrev_types = set(data["abbrev_types"])
+    params.collocations = {tuple(pair) for pair in data["collocations"]}
+    params.sent_starters = set(data["sent_starters"])
+    for word, flags in data["ortho_context"].items():
+        params.ortho_context[word] = int(flags)
+    return params
 
 
 @functools.cache
 def sentence_tokenizer() -> PunktSentenceTokenizer:
-    """Punkt trained on the project's statements when present (once per process), with the abbreviation list."""
-    lang = _LanguageVars()
-    texts = _project_texts()
-    if texts:
-        trainer = PunktTrainer(lang_vars=lang)
-        trainer.train("\n".join(texts), finalize=True)
-        params = trainer.get_params()
-        # Short statements end in ordinary words ("Libya.", "Wednesday.") that Punkt then takes for
-        # abbreviations; of what it learns, only dotted forms ("a.m", "p.m") are kept.
-        params.abbrev_types = {t for t in params.abbrev_types if "." in t}
-    else:
-        params = PunktParameters()
+    """Punkt with the parameters shipped in the package and the project's abbreviation list (once per process)."""
+    params = params_from_json(read_text(PUNKT))
     params.abbrev_types |= ABBREVIATIONS
-    return PunktSentenceTokenizer(params, lang_vars=lang)
+    return PunktSentenceTokenizer(params, lang_vars=_LanguageVars())
 
 
 def quote_spans(article: Article) -> list[tuple[int, int]]:

@@ -11,17 +11,15 @@ and again.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 from nltk.sentiment.util import NEGATION_RE
 from nltk.stem.snowball import SnowballStemmer
 
 from tonecls.gazetteer import Gazetteer
+from tonecls.words import split_words
 
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
-_POSSESSIVE = re.compile(r"(\w)'s\b")
-_WORD_RE = re.compile(r"\w+(?:'\w+)?|[.,;:!?()]")
 PUNCT = frozenset(".,;:!?()")
 _SCOPE_ENDS = {"but", "however", "while", "whereas"}
 NEGATION_PREFIX = "not_"
@@ -68,7 +66,7 @@ class Analyzer:
         self._chars: dict[str, list[str]] = {}
 
     def words(self, text: str) -> list[str]:
-        return _WORD_RE.findall(_POSSESSIVE.sub(r"\1", normalise(text)))
+        return split_words(normalise(text))
 
     def _word(self, surface: str) -> tuple[Token, int]:
         """(token, kind) of a word: kind 0 plain, 1 negator, 2 scope end, 3 punctuation."""

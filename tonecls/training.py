@@ -5,14 +5,17 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from tonecls.card import build_card
 from tonecls.corpus import Statement, label_files, read_statements
+from tonecls.errors import ToneclsError
 from tonecls.evaluate import mean_metrics, tone_metrics
 from tonecls.grouping import group_ids, grouped_folds, tuning_groups
 from tonecls.model import Settings, ToneModel, label_matrix
+from tonecls.resources import checkout_root, shipped_model_path
 
 Progress = Callable[[int, int], None]
 
@@ -80,6 +83,37 @@ def cross_validate(
         "systems": {name: mean_metrics(r) for name, r in runs.items()},
         "oof_probs": oof,
     }
+
+
+def default_training_paths(data: Sequence[str | os.PathLike], out: str | os.PathLike | None) -> tuple[list[Path], Path]:
+    """Label files and model path to train with: what was given, else the checkout's statements/ and model.
+
+    Outside a checkout there is nothing to default to, and the installed package
+    is never a place to write, so both must be given.
+    """
+    root = checkout_root()
+    env = os.environ.get("TONECLS_MODEL")
+    if not data:
+        if root is None:
+            raise ToneclsError(
+                "give the label files or folders to train on (e.g. tonecls train my-labels/ --out my.model)"
+            )
+        data = [root / "statements"]
+    if out is None:
+        if env:
+            out = env
+        elif root is not None:
+            out = shipped_model_path()
+        else:
+            raise ToneclsError("give --out: where to write the model (the installed tonecls is never overwritten)")
+    out = Path(out)
+    if root is None and _inside(out, shipped_model_path().parent.parent):
+        raise ToneclsError(f"{out}: inside the installed tonecls package; write the model elsewhere with --out")
+    return [Path(p) for p in data], out
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
 
 
 def train(
