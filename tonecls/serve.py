@@ -55,9 +55,11 @@ class ToneServer(ThreadingHTTPServer):
 
     Requests run in parallel with no lock around the model: prediction reads the fitted
     arrays and only adds to (or, past a size, clears) the Analyzer's and Features'
-    per-word dict caches. Each of those dict operations is atomic, no code iterates
+    per-word dict caches. Each of those dict operations is atomic in CPython (under
+    the GIL, and by the dict's own lock in free-threaded builds), no code iterates
     over a cache, and a cached value is never changed after it is stored, so a
     thread that finds an entry missing (cleared by another) just computes it again.
+    tests/robustness/test_server_hostile.py checks this while clearing the caches.
     """
 
     daemon_threads = True
@@ -77,7 +79,7 @@ class ToneServer(ThreadingHTTPServer):
         self.page = load_page()
         self.csp = content_security_policy(self.page)
         self.info = model_info(model)
-        extra = [host_name(name) for name in allow_hosts]
+        extra = extra_host_names(address[0], allow_hosts)
         super().__init__(address, ToneHandler)
         self.hosts = HostPolicy.for_address(self.server_address[0], self.server_address[1], extra)
 
@@ -116,6 +118,14 @@ def host_name(name: str) -> str:
     if not clean or "/" in clean or any(c.isspace() for c in clean) or (":" in clean and not _is_ip(clean)):
         raise ToneclsError(f"--allow-host {name!r}: give a host name or address without a port, e.g. tonecls.lan")
     return clean
+
+
+def extra_host_names(host: str, allow_hosts: Iterable[str]) -> list[str]:
+    """The ``--allow-host`` names, and ``--host`` itself when it is a name (`--host analyst-pc` is browsed so)."""
+    names = [host_name(name) for name in allow_hosts]
+    if host and not _is_ip(host):
+        names.append(host_name(host))
+    return names
 
 
 def _is_ip(name: str) -> bool:

@@ -13,7 +13,7 @@ import pytest
 
 from tonecls.explain import evidence
 from tonecls.model_file import load_model
-from tonecls.serve import HostPolicy, ToneHandler, make_server, serve_forever
+from tonecls.serve import HostPolicy, ToneHandler, extra_host_names, make_server, serve_forever
 
 from ..conftest import TINY
 
@@ -152,9 +152,16 @@ def test_the_policy_of_each_kind_of_address(monkeypatch):
     assert not one.allows("192.0.2.11", 8000) and not one.allows("localhost", 8000)
     assert not one.allows("analyst-pc", 8000)
 
+    assert HostPolicy.for_address("::1", 8000).loopback
+
     loop = HostPolicy.for_address("127.0.0.1", 8000)
     assert loop.loopback and loop.names == {"localhost", "127.0.0.1", "::1"}
     assert not loop.allows("192.0.2.10", 8000) and not loop.allows("analyst-pc", 8000)
+
+
+def test_a_host_given_by_name_is_one_of_the_servers_names():
+    assert extra_host_names("Analyst-PC", ["tonecls.lan"]) == ["tonecls.lan", "analyst-pc"]
+    assert extra_host_names("192.0.2.10", []) == extra_host_names("::", []) == extra_host_names("", []) == []
 
 
 # -- Origin: cross-site requests that change state ----------------------------------
