@@ -5,16 +5,25 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import subprocess
+import sys
 import threading
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from tonecls.cli import cli
 from tonecls.errors import ToneclsError
 from tonecls.model_file import load_model
 from tonecls.serve import MAX_BODY, MAX_TEXT_CHARS, MAX_TEXTS, load_page, make_server, serve_forever
 from tonecls.tones import TONES
+
+from .conftest import TINY
+
+ROOT = Path(__file__).resolve().parent.parent
 
 STATEMENT = "We strongly condemn this unprovoked attack on our territory."
 
@@ -86,11 +95,33 @@ def test_classify_equals_the_library(server, model):
     assert "condemnation" in result["tones"]
 
 
-def test_score_gives_one_classify_result_per_text(server, model):
+def test_score_with_evidence_gives_one_classify_result_per_text(server, model):
     texts = [STATEMENT, "We call on both sides to exercise restraint.", "Ünïcödé <b>tags</b> & “quotes”"]
-    status, _, body = post(server, "/api/score", {"texts": texts})
+    status, _, body = post(server, "/api/score", {"texts": texts, "evidence": True})
     assert status == 200
     assert body == {"results": [json.loads(json.dumps(model.classify(t))) for t in texts]}
+
+
+def test_score_is_one_batch_equal_to_classify_text_by_text(server, model, monkeypatch):
+    texts = [f"{text} ({i})" for i, (text, _) in enumerate(TINY * 3)]
+    calls: list[int] = []
+    real = model.predict_proba
+
+    def counted(batch):
+        calls.append(len(batch))
+        return real(batch)
+
+    monkeypatch.setattr(model, "predict_proba", counted)
+    for evidence in (False, True):
+        calls.clear()
+        status, _, body = post(server, "/api/score", {"texts": texts, "evidence": evidence})
+        assert status == 200
+        assert calls == [len(texts)]  # one call to the model for the whole request
+        expected = [json.loads(json.dumps(model.classify(t))) for t in texts]
+        if not evidence:
+            expected = [{"tones": e["tones"], "scores": e["scores"]} for e in expected]
+        assert body["results"] == expected
+    assert any(r["tones"] for r in body["results"]) and any(r["evidence"] for r in body["results"])
 
 
 def test_score_of_no_texts(server):
@@ -107,6 +138,10 @@ def test_score_of_no_texts(server):
         ("/api/classify", {"text": "   "}, "text is empty"),
         ("/api/score", {"texts": "one text"}, "texts must be a list of strings, not str"),
         ("/api/score", {"texts": ["fine", None]}, "texts[1] must be a string, not NoneType"),
+        ("/api/score", {"texts": ["fine"], "evidence": 1}, "evidence must be true or false, not 1"),
+        ("/api/score", {"texts": ["fine"], "evidence": "yes"}, 'evidence must be true or false, not "yes"'),
+        ("/api/score", {"texts": ["fine"], "top": 3}, 'expected a JSON object {"texts": ...}, optionally "evidence"'),
+        ("/api/score", {"evidence": True}, "got ['evidence']"),
     ],
 )
 def test_wrong_shape_is_400(server, path, payload, message):
@@ -240,7 +275,7 @@ def test_ctrl_c_stops_cleanly(model, monkeypatch):
     assert srv.socket.fileno() == -1  # and the socket is closed
 
 
-def test_a_bug_is_a_500_with_json(server, monkeypatch):
+def test_a_bug_is_a_500_with_json(server, monkeypatch, capfd):
     class Broken:
         def classify(self, text):
             raise RuntimeError("boom")
@@ -248,7 +283,8 @@ def test_a_bug_is_a_500_with_json(server, monkeypatch):
     monkeypatch.setattr(server, "model", Broken())
     status, _, body = post(server, "/api/classify", {"text": STATEMENT})
     assert status == 500
-    assert body == {"error": "internal error; the server's log has the traceback"}
+    assert body == {"error": "internal error; the server's log has a one-line reason"}
+    assert capfd.readouterr().err == "127.0.0.1 internal error on POST /api/classify: RuntimeError: boom\n"
 
 
 def test_concurrent_requests_get_their_own_answers(server, model):
@@ -264,3 +300,55 @@ def test_concurrent_requests_get_their_own_answers(server, model):
     for t in threads:
         t.join(timeout=30)
     assert answers == {i: json.loads(json.dumps(model.classify(t))) for i, t in enumerate(texts)}
+
+
+def serve_with_cli(monkeypatch, *args) -> tuple:
+    """(CliRunner result, the server the command built) without serving forever."""
+    built = []
+
+    def fake_serve_forever(server):
+        built.append(server)
+        server.server_close()
+
+    monkeypatch.setattr("tonecls.serve.serve_forever", fake_serve_forever)
+    result = CliRunner().invoke(cli, ["serve", "--port", "0", *args])
+    return result, built[0] if built else None
+
+
+def test_cli_allow_host_adds_names(monkeypatch):
+    result, server = serve_with_cli(monkeypatch, "--allow-host", "Tonecls.LAN.", "--allow-host", "[::1]", "-q")
+    assert result.exit_code == 0, result.output
+    assert server.hosts.allows("tonecls.lan", server.server_address[1])
+    assert server.hosts.names == {"localhost", "127.0.0.1", "::1", "tonecls.lan"}
+    assert not server.hosts.allows("evil.example", None)
+    assert "answering to Host: 127.0.0.1, ::1, localhost, tonecls.lan (add names with --allow-host)" in result.output
+    assert "warning" not in result.output
+
+
+def test_cli_loopback_serve_prints_only_its_address(monkeypatch):
+    result, server = serve_with_cli(monkeypatch)
+    assert result.exit_code == 0, result.output
+    assert result.output == f"serving {server.url} (Ctrl-C stops it)\n"
+
+
+@pytest.mark.parametrize("name", ["tonecls.lan:8000", "", "http://tonecls.lan", "a b"])
+def test_cli_bad_allow_host_is_a_one_line_error(monkeypatch, name):
+    result, server = serve_with_cli(monkeypatch, "--allow-host", name)
+    assert result.exit_code == 1 and server is None
+    assert (
+        result.output == f"Error: --allow-host {name!r}: give a host name or address without a port, e.g. tonecls.lan\n"
+    )
+
+
+def test_serve_load_benchmark_runs(tmp_path, tiny_model_path):
+    """The benchmark end to end on a tiny budget (its timings are not checked)."""
+    cmd = [sys.executable, str(ROOT / "benchmarks" / "serve_load.py"), "--model", str(tiny_model_path),
+           "--requests", "20", "--seconds", "1", "--texts", "50", "--out-dir", str(tmp_path)]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads((tmp_path / "serve_load.json").read_text())
+    assert result["sequential"]["requests"] == 20 and result["sequential"]["errors"] == 0
+    assert result["concurrent"]["threads"] == 8 and result["concurrent"]["requests"] > 0
+    assert result["concurrent"]["errors"] == 0
+    assert result["score"]["texts"] == 50 and result["score"]["rows"] == 50
+    assert "| /api/classify, sequential |" in done.stdout

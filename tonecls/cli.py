@@ -515,9 +515,16 @@ def audit(data, top, folds, quiet, model_path, json_) -> None:
     help="Address to listen on (127.0.0.1: this machine only; 0.0.0.0: every network).",
 )
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free one).")
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="Also answer requests whose Host header is NAME (repeatable); others are refused against DNS rebinding.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No request log on standard error.")
 @model_option
-def serve(host: str, port: int, quiet: bool, model_path: str | None) -> None:
+def serve(host: str, port: int, allow_hosts: tuple[str, ...], quiet: bool, model_path: str | None) -> None:
     """Serve a web page and a JSON API that classify statements, until Ctrl-C.
 
     \b
@@ -525,11 +532,16 @@ def serve(host: str, port: int, quiet: bool, model_path: str | None) -> None:
         tonecls serve --port 8000
         curl -s -H 'Content-Type: application/json' -d '{"text": "We condemn it."}' localhost:8000/api/classify
     """
-    from tonecls.serve import make_server, serve_forever
+    from tonecls.serve import host_name, make_server, serve_forever
 
-    server = make_server(_load(model_path), host, port, log=None if quiet else lambda line: click.echo(line, err=True))
-    if host not in ("127.0.0.1", "localhost", "::1"):
+    names = [host_name(name) for name in allow_hosts]  # a bad name is an error before the model loads
+    log = None if quiet else lambda line: click.echo(line, err=True)
+    server = make_server(_load(model_path), host, port, log=log, allow_hosts=names)
+    if not server.hosts.loopback:
         click.echo(f"warning: listening on {host}: anyone who can reach this machine can use the page", err=True)
+    if server.hosts.any_address or allow_hosts:
+        shown = ", ".join(sorted(server.hosts.names)) + (", and any IP address" if server.hosts.any_address else "")
+        click.echo(f"answering to Host: {shown} (add names with --allow-host)", err=True)
     click.echo(f"serving {server.url} (Ctrl-C stops it)", err=True)
     serve_forever(server)
 
