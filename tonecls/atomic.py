@@ -103,7 +103,7 @@ def atomic_write(
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise os_error(exc, path) from None
+        raise ToneclsError(f"{path}: {exc.strerror or exc}") from None
     try:
         text = {"encoding": encoding, "newline": ""} if mode == "w" else {}
         with open(fd, mode, **text) as fh:
