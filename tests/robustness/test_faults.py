@@ -88,6 +88,8 @@ class FillingHandle:
         return self._fh.write(data)
 
     def __getattr__(self, name):
+        if name == "_fh":
+            raise AttributeError(name)
         return getattr(self._fh, name)
 
     def __enter__(self):
@@ -522,6 +524,7 @@ def test_a_stopped_score_leaves_no_temp_file_and_no_output(tmp_path, sig, jobs):
 @needs_proc
 def test_workers_end_when_their_parent_is_killed(tmp_path):
     proc, _ = start_score(tmp_path, jobs=2)
+    helpers: set[int] = set()
     try:
         wait_for(lambda: len(workers_of(proc.pid)) == 2, proc)
         helpers = children(proc.pid)  # the two workers and multiprocessing's resource tracker
@@ -530,6 +533,8 @@ def test_workers_end_when_their_parent_is_killed(tmp_path):
         assert gone_soon(helpers) == set()
     finally:
         proc.kill()
+        for pid in {p for p in helpers if alive(p)}:  # a failed run must not leave them to the machine
+            os.kill(pid, signal.SIGKILL)
         proc.communicate(timeout=WAIT)
 
 
