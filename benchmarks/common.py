@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tonecls.atomic import write_atomic
 from tonecls.corpus import Statement, read_statements
 from tonecls.model import label_matrix
 
@@ -36,9 +37,8 @@ def machine() -> dict:
 def write_results(name: str, payload: dict, out_dir: Path = RESULTS) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{name}.json"
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps({"machine": machine(), **payload}, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    text = json.dumps({"machine": machine(), **payload}, indent=2, ensure_ascii=False) + "\n"
+    write_atomic(path, lambda fh: fh.write(text), overwrite=True)
     return path
 
 

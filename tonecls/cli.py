@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import sys
@@ -16,11 +18,28 @@ from tonecls.tones import TONES
 class ToneclsGroup(click.Group):
     """Turns the library's user errors into one-line messages and exit code 1."""
 
+    def main(self, *args, **kwargs):
+        """Run a command; SIGTERM and SIGHUP unwind it (its temp files removed) and exit 128 + the signal."""
+        from tonecls.interrupt import Stopped, unwind_on_signals
+
+        with unwind_on_signals():
+            try:
+                return super().main(*args, **kwargs)
+            except Stopped as exc:
+                with contextlib.suppress(OSError):  # stderr may be gone with the terminal (SIGHUP)
+                    click.echo(f"Error: stopped by {exc.name}", err=True)
+                raise
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except ToneclsError as exc:
             raise click.ClickException(str(exc)) from None
+        except OSError as exc:  # a last resort: the library names the path of what it writes itself
+            if exc.errno == errno.EPIPE:
+                raise  # click ends quietly on a closed pipe
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise click.ClickException(f"{where}{exc.strerror or exc}") from None
 
 
 def model_option(fn):
@@ -128,11 +147,14 @@ def score(
         tonecls score articles/ --out scores.csv
         tonecls score statements.jsonl > scores.jsonl
     """
-    from tonecls.score import Summary, iter_inputs, output_format, score_items, write_atomic, write_rows
+    from tonecls.atomic import check_writable, write_atomic
+    from tonecls.score import Summary, iter_inputs, output_format, score_items, write_rows
 
     fmt = output_format(out)
     if jobs == 0:
         raise click.BadParameter("must not be 0", param_hint="--jobs")
+    if out is not None and out != "-":
+        check_writable(out, overwrite=force)  # now, not after scoring everything
     model = _load(model_path)
     summary = Summary()
     show = not quiet
@@ -199,6 +221,7 @@ def train(data, out, force, folds, repeats, seed, overrides, quiet, json_) -> No
     Example:
         tonecls train my-labels/ --out my.model
     """
+    from tonecls.atomic import check_writable
     from tonecls.model import Settings
     from tonecls.model_file import check_replaceable, save_model, write_card
     from tonecls.output import metrics_table
@@ -208,6 +231,7 @@ def train(data, out, force, folds, repeats, seed, overrides, quiet, json_) -> No
     settings = Settings.from_dict({**Settings().to_dict(), **_parse_overrides(overrides)})
     data, out = default_training_paths(data, out)
     check_replaceable(out, force=force)
+    check_writable(out, overwrite=True, make_folder=True)  # now, not after minutes of training
     bar = None
     progress = None
     if not quiet and _stderr_is_tty() and repeats:
@@ -591,10 +615,14 @@ def extract(articles: tuple[str, ...], out: str | None, force: bool) -> None:
         tonecls extract article.txt --out pool.jsonl
         tonecls suggest pool.jsonl
     """
+    from tonecls.atomic import check_writable, write_atomic
     from tonecls.extract import extract_file
     from tonecls.output import json_line
-    from tonecls.score import write_atomic
 
+    if out is not None:
+        if not out.endswith(".jsonl"):
+            raise ToneclsError(f"{out}: the pool is written as JSON Lines; use a .jsonl file")
+        check_writable(out, overwrite=force)
     found = [item for path in articles for item in extract_file(path)]
 
     def write(fh) -> None:
@@ -604,8 +632,6 @@ def extract(articles: tuple[str, ...], out: str | None, force: bool) -> None:
     if out is None:
         write(sys.stdout)
     else:
-        if not out.endswith(".jsonl"):
-            raise ToneclsError(f"{out}: the pool is written as JSON Lines; use a .jsonl file")
         write_atomic(out, write, overwrite=force)
     quotes = sum(item["kind"] == "quote" for item in found)
     where = f" to {out}" if out else ""

@@ -358,10 +358,62 @@ def read_statements(paths: Iterable[str | os.PathLike]) -> list[Statement]:
 
 
 def append_statement(path: str | os.PathLike, statement: Statement) -> None:
-    """Append one JSON line and flush it to disk, so a crash loses nothing accepted."""
+    """Append one JSON line whole and fsync it, so a crash loses nothing accepted and tears nothing."""
+    from tonecls.atomic import append_bytes
+
     path = Path(path)
     line = json_line(statement.to_json()) + "\n"
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.write(line)
-        fh.flush()
-        os.fsync(fh.fileno())
+    append_bytes(path, jsonl_tail(path) + line.encode("utf-8"))
+
+
+_TAIL_BLOCK = 1 << 16
+
+
+def jsonl_tail(path: str | os.PathLike) -> bytes:
+    """What must go before a line appended to a JSONL file: b"" normally, b"\\n" if a whole record lacks its newline.
+
+    A last line that is not a whole JSON record (an append cut off by a full
+    disk or a crash, before tonecls wrote appends whole) would swallow the next
+    appended line, so it is refused with its line number instead.
+    """
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            size = fh.seek(0, os.SEEK_END)
+            if size == 0:
+                return b""
+            fh.seek(size - 1)
+            if fh.read(1) == b"\n":
+                return b""
+            tail = _last_line(fh, size)
+            try:
+                whole = tail.strip() == b"" or isinstance(json.loads(tail.decode("utf-8-sig")), dict)
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                whole = False
+            if whole:
+                return b"\n"
+            fh.seek(0)
+            line = 1 + sum(block.count(b"\n") for block in iter(lambda: fh.read(_TAIL_BLOCK), b""))
+    except FileNotFoundError:
+        return b""
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", path) from None
+    raise InputError(
+        "the last line is cut off (an earlier write did not finish); delete or complete it, then run again",
+        path,
+        line,
+    )
+
+
+def _last_line(fh: IO[bytes], size: int) -> bytes:
+    """The bytes after the last newline of a file, read backwards in blocks."""
+    tail = b""
+    end = size
+    while end > 0:
+        start = max(0, end - _TAIL_BLOCK)
+        fh.seek(start)
+        tail = fh.read(end - start) + tail
+        end = start
+        if b"\n" in tail:
+            break
+    return tail.rsplit(b"\n", 1)[-1]

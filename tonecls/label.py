@@ -8,11 +8,11 @@ skips every statement the file already holds.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from tonecls.corpus import Statement, append_statement, iter_records, suggest_tone
+from tonecls.atomic import atomic_write, check_writable
+from tonecls.corpus import Statement, append_statement, iter_records, jsonl_tail, suggest_tone
 from tonecls.errors import InputError, ToneclsError
 from tonecls.grouping import text_key
 from tonecls.model import ToneModel
@@ -71,6 +71,8 @@ class LabelSession:
         self.model = model
         self.into = Path(into)
         check_label_file(self.into)
+        check_writable(self.into, overwrite=True)  # refuse before the first label, not at its saving
+        jsonl_tail(self.into)  # a torn last line is refused now too
         ids, texts = labeled_keys(self.into)
         self.queue = [s for s in pool if s.id not in ids and text_key(s.text) not in texts]
         self.accepted: list[Statement] = []
@@ -90,13 +92,8 @@ class LabelSession:
         lines = self.into.read_text(encoding="utf-8").splitlines(keepends=True)
         if not lines or text_key(_text_of(lines[-1])) != text_key(last.text):
             raise InputError("the label file changed during the session; undo it by editing the file", self.into)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.into.name}.", suffix=".tmp", dir=self.into.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with atomic_write(self.into, overwrite=True) as fh:
             fh.writelines(lines[:-1])
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, self.into)
         return last
 
 

@@ -14,7 +14,6 @@ import json
 import math
 import os
 import stat
-import tempfile
 import zipfile
 import zlib
 from pathlib import Path
@@ -105,19 +104,14 @@ def save_model(model: ToneModel, path: str | os.PathLike, card: dict | None = No
     meta = model_meta(model, card)
     members = {META_NAME: json.dumps(meta, indent=1, sort_keys=True, ensure_ascii=False).encode("utf-8")}
     members.update({f"{name}.npy": _npy_bytes(a) for name, a in model_arrays(model).items()})
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
-            for name, data in members.items():
-                info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = 0o644 << 16
-                zf.writestr(info, data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from tonecls.atomic import atomic_write
+
+    with atomic_write(path, "wb", overwrite=True) as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, data)
     return path
 
 
@@ -351,8 +345,8 @@ def card_path(model_path: str | os.PathLike) -> Path:
 
 def write_card(model_path: str | os.PathLike) -> Path:
     """Render the card stored in a model file to markdown beside it (what `tonecls info` prints)."""
+    from tonecls.atomic import write_atomic
     from tonecls.card import render_card
-    from tonecls.score import write_atomic
 
     meta, _ = read_meta(model_path)
     out = card_path(model_path)

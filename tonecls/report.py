@@ -11,17 +11,17 @@ import io
 import math
 import os
 import re
-import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from tonecls.atomic import atomic_write, check_folder, check_writable, write_atomic
 from tonecls.corpus import iter_records
 from tonecls.errors import InputError, ToneclsError
 from tonecls.report_html import render_report
-from tonecls.score import Skip, write_atomic
+from tonecls.score import Skip
 from tonecls.tones import COLOURS, TONES
 
 WEEKLY_AFTER_DAYS = 60  # a longer span is binned by week, so that the lines stay readable
@@ -242,9 +242,9 @@ def build_report(
     note = progress or (lambda message: None)
     if not rows:
         raise ToneclsError("nothing to report: no scored statements")
-    out = Path(out)
-    if out.exists() and not overwrite:
-        raise ToneclsError(f"{out}: already exists; use --force to replace it")
+    out = check_writable(out, overwrite=overwrite)  # now, not after drawing every figure
+    if png_dir is not None:
+        check_png_folder(Path(png_dir))
     timeline = [r for r in rows if left_out_reason(r) is None]
     apart = [r for r in rows if left_out_reason(r) is not None]
     unit, series = tone_over_time(timeline) if timeline else ("day", {})
@@ -268,20 +268,22 @@ def build_report(
 
 def write_pngs(images: Sequence[bytes], folder: Path) -> list[Path]:
     """The figures as tone-over-time.png (tone-over-time-1.png, -2 ... when there are more), written atomically."""
-    if folder.exists() and not folder.is_dir():
-        raise ToneclsError(f"{folder}: not a folder; --png takes a folder to write the figures to")
-    folder.mkdir(parents=True, exist_ok=True)
+    check_png_folder(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ToneclsError(f"{folder}: {exc.strerror or exc}") from None
     paths = []
     for i, image in enumerate(images, start=1):
         path = folder / ("tone-over-time.png" if len(images) == 1 else f"tone-over-time-{i}.png")
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(image)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_write(path, "wb", overwrite=True) as fh:
+            fh.write(image)
         paths.append(path)
     return paths
+
+
+def check_png_folder(folder: Path) -> None:
+    """The --png folder is a folder, or can be made, and takes new files."""
+    if folder.exists() and not folder.is_dir():
+        raise ToneclsError(f"{folder}: not a folder; --png takes a folder to write the figures to")
+    check_folder(folder, make=True)

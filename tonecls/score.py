@@ -7,12 +7,12 @@ there are; a file that cannot be read is reported and skipped, never fatal.
 from __future__ import annotations
 
 import csv
+import hashlib
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import IO
 
@@ -26,6 +26,8 @@ TEXT_SUFFIXES = (".txt", ".md")
 TABLE_SUFFIXES = (".jsonl", ".csv")
 CARRIED = ("actor", "date", "speaker")
 CHUNK = 512
+PARALLEL_CHUNK = 4096  # statements per task sent to a worker: pickling costs little per statement
+PARALLEL_CHUNK_CHARS = 8_000_000  # and no more characters than this, so long texts keep chunks small
 MAX_CHARS = 1_000_000  # about 150,000 words: longer inputs are not one statement
 
 
@@ -159,6 +161,20 @@ def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
         yield chunk
 
 
+def _bounded_chunks(items: Iterable[Item], size: int, max_chars: int) -> Iterator[list[Item]]:
+    """Chunks of at most ``size`` items and (but for a single long item) ``max_chars`` characters."""
+    chunk: list[Item] = []
+    chars = 0
+    for item in items:
+        if chunk and (len(chunk) == size or chars + len(item.text) > max_chars):
+            yield chunk
+            chunk, chars = [], 0
+        chunk.append(item)
+        chars += len(item.text)
+    if chunk:
+        yield chunk
+
+
 def _score_chunk(model: ToneModel, chunk: list[Item]) -> list[dict]:
     probs = model.predict_proba([item.text for item in chunk])
     return [result_row(model, item, p) for item, p in zip(chunk, probs, strict=True)]
@@ -194,17 +210,72 @@ def score_items(
             else:
                 yield entry
 
-    chunks = _chunks(items(), chunk_size)
     if jobs == 1:
-        results = (_score_chunk(model, c) for c in chunks)
+        results: Iterator[list[dict]] = (_score_chunk(model, c) for c in _chunks(items(), chunk_size))
     else:
-        from joblib import Parallel, delayed
-
-        parallel = Parallel(n_jobs=jobs, return_as="generator", pre_dispatch="2*n_jobs")
-        results = parallel(delayed(_score_chunk)(model, c) for c in chunks)
+        results = _score_in_parallel(model, items(), jobs=jobs, chunk_size=max(chunk_size, PARALLEL_CHUNK))
     for rows in results:
         summary.scored += len(rows)
         yield from rows
+
+
+def _score_in_parallel(model: ToneModel, items: Iterator[Item], *, jobs: int, chunk_size: int) -> Iterator[list[dict]]:
+    """Scored chunks in input order from worker processes that die with this one; one chunk is scored here."""
+    from tonecls.workers import ordered_map
+
+    chunks = _bounded_chunks(items, chunk_size, PARALLEL_CHUNK_CHARS)
+    first = next(chunks, None)
+    second = next(chunks, None)
+    if first is None:
+        return
+    if second is None:  # starting processes would cost more than they save
+        yield _score_chunk(model, first)
+        return
+    path = getattr(model, "path_", None)
+    source = str(path) if path is not None else model  # a model never saved travels pickled, once per worker
+    workers = jobs if jobs > 0 else (os.cpu_count() or 1)
+    yield from ordered_map(
+        _score_in_worker,
+        chain([first, second], chunks),
+        workers=workers,
+        initializer=_init_worker,
+        initargs=(source, _model_digest(model)),
+    )
+
+
+def _model_digest(model: ToneModel) -> str:
+    """Enough of the fitted model to tell whether a worker loaded the same model as the parent."""
+    digest = hashlib.sha256()
+    for array in (model.coef_, model.intercept_, model.thresholds_):
+        digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
+# The model of a worker process, set once by _init_worker: per-process state is how a pool initializer works.
+_worker_model: ToneModel | ToneclsError | None = None
+
+
+def _init_worker(source: str | ToneModel, digest: str) -> None:
+    global _worker_model
+    try:
+        if isinstance(source, str):
+            from tonecls.model_file import load_model
+
+            model = load_model(source)
+        else:
+            model = source
+        if _model_digest(model) != digest:
+            raise ToneclsError(f"{source}: the model file changed while scoring; run again")
+        _worker_model = model
+    except ToneclsError as exc:  # raised again with the first chunk, so that the parent reports it in one line
+        _worker_model = exc
+
+
+def _score_in_worker(chunk: list[Item]) -> list[dict]:
+    if isinstance(_worker_model, ToneclsError):
+        raise _worker_model
+    assert _worker_model is not None, "_init_worker did not run"
+    return _score_chunk(_worker_model, chunk)
 
 
 def csv_header(rows_meta: Iterable[str] = CARRIED) -> list[str]:
@@ -238,23 +309,3 @@ def output_format(path: str | None) -> str:
     if suffix not in (".csv", ".jsonl"):
         raise ToneclsError(f"{path}: output must end in .csv or .jsonl")
     return suffix[1:]
-
-
-def write_atomic(path: str | os.PathLike, write: Callable[[IO[str]], None], *, overwrite: bool = False) -> None:
-    """Write to a temporary file beside ``path``, then rename: never a half-written file."""
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise ToneclsError(f"{path}: already exists; use --force to replace it")
-    if path.parent and not path.parent.exists():
-        raise ToneclsError(f"{path.parent}: no such folder")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with open(fd, "w", encoding="utf-8", newline="") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
