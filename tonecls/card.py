@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+from tonecls.readers import shown_path
 from tonecls.tones import TONES
 
 
@@ -31,7 +32,7 @@ def build_card(*, files, statements, settings: dict, thresholds, Cs, cv: dict | 
     return {
         "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "versions": versions(),
-        "training_files": [{"path": Path(f).as_posix(), "sha256": file_digest(f)} for f in files],
+        "training_files": [{"path": shown_path(Path(f).as_posix()), "sha256": file_digest(f)} for f in files],
         "counts": {
             "statements": len(statements),
             "real": len(real),

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from nltk.tokenize.punkt import PunktLanguageVars, PunktParameters, PunktSentenceTokenizer, PunktTrainer
 
-from tonecls.corpus import iter_records
 from tonecls.errors import InputError
+from tonecls.readers import iter_records
 
 # Lower case, without the final period, as Punkt stores them.
 ABBREVIATIONS = frozenset(
