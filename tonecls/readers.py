@@ -196,8 +196,8 @@ def _bounded(readline: Callable[[int], AnyStr], limit: int, newline: AnyStr, quo
         yield _TooLong(size - ended, quotes, ended)
 
 
-def _too_long(n: int, long: _TooLong, path: object, limit: int) -> BadLine:
-    message = f"line too long ({long.size:,} bytes; the limit is {limit:,})"
+def _too_long(n: int, long: _TooLong, path: object, limit: int, unit: str = "bytes") -> BadLine:
+    message = f"line too long ({long.size:,} {unit}; the limit is {limit:,})"
     return BadLine(message, path, n, long.quotes, long.size)
 
 
@@ -234,7 +234,7 @@ def text_stream_lines(stream: IO[str], path: object, *, limit: int | None = None
     try:
         for n, line in enumerate(_bounded(stream.readline, limit, "\n", '"'), start=1):
             if isinstance(line, _TooLong):
-                yield n, _too_long(n, line, path, limit)
+                yield n, _too_long(n, line, path, limit, "characters")
             elif "\x00" in line:
                 yield n, BadLine("contains NUL bytes: a binary file, not text", path, n, line.count('"'), len(line))
             elif found := _SURROGATE.search(line):
@@ -337,7 +337,7 @@ def json_record(text: str, path: object, line: int) -> dict | InputError:
     try:
         row = _DECODER.decode(text.rstrip("\n"))
     except json.JSONDecodeError as exc:
-        return InputError(f"invalid JSON ({exc.msg} at column {exc.colno})", path, line)
+        return InputError(f"invalid JSON ({exc.msg.removesuffix(' at')} at column {exc.colno})", path, line)
     except _Refused as exc:
         return InputError(str(exc), path, line)
     except RecursionError:
