@@ -44,12 +44,24 @@ def _load(model_path: str | None):
     return load_model(model_path)
 
 
-def _read_stdin() -> str:
-    """Standard input decoded as files are: UTF-8 only, no NUL bytes (errors name 'standard input')."""
-    from tonecls.readers import decode
+def _read_stdin(max_bytes: int | None = None) -> str:
+    """Standard input decoded as files are: UTF-8 only, no NUL bytes (errors name 'standard input').
+
+    With ``max_bytes``, no more than that is read: a longer input is refused
+    before it fills the memory.
+    """
+    from tonecls.readers import MAX_CHARS, decode
 
     binary = getattr(sys.stdin, "buffer", None)
-    return decode(binary.read(), "standard input") if binary is not None else sys.stdin.read()
+    if binary is None:
+        return sys.stdin.read()
+    data = binary.read() if max_bytes is None else binary.read(max_bytes + 1)
+    if max_bytes is not None and len(data) > max_bytes:
+        raise ToneclsError(
+            f"statement too long (more than {max_bytes:,} bytes on standard input;"
+            f" the limit is {MAX_CHARS:,} characters)"
+        )
+    return decode(data, "standard input")
 
 
 def _stderr_is_tty() -> bool:
@@ -79,16 +91,15 @@ def classify(text: str | None, model_path: str | None, json_: bool, lines: bool,
         echo "We call for restraint." | tonecls classify --json
     """
     from tonecls.output import classification_text, json_line, visible
+    from tonecls.score import MAX_CHARS
 
     if text is None or text == "-":
-        raw = _read_stdin()
+        raw = _read_stdin(None if lines else 4 * MAX_CHARS)  # 4 bytes a character at most, even in UTF-32
         numbered = [(n, t) for n, t in enumerate(raw.splitlines(), start=1) if t.strip()] if lines else [(None, raw)]
     else:
         if lines:
             raise click.UsageError("--lines reads standard input; give no TEXT")
         numbered = [(None, text)]
-    from tonecls.score import MAX_CHARS
-
     numbered = [(n, t.strip()) for n, t in numbered if t.strip()]
     if not numbered:
         raise ToneclsError("no statement given: pass TEXT or pipe it on standard input")

@@ -389,6 +389,12 @@ def test_an_over_long_stdin_line_is_skipped_and_the_next_scored(monkeypatch):
     assert "stdin:1: skipped: line too long (10,000 bytes; the limit is 1,000)" in result.stderr
 
 
+def test_classify_refuses_a_statement_on_stdin_without_reading_all_of_it():
+    result = invoke("classify", "-", input=b"x" * (4 * readers.MAX_CHARS + 1) + b"\xff" * 1000)
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: statement too long (more than 4,000,000 bytes on standard input;")
+
+
 def test_utf16_jsonl_and_its_over_long_lines(tmp_path, monkeypatch):
     monkeypatch.setattr(readers, "MAX_LINE_BYTES", 1000)
     src = tmp_path / "u16.jsonl"
