@@ -330,6 +330,9 @@ def _parse_constant(name: str) -> float:
 
 _DECODER = json.JSONDecoder(parse_int=_parse_int, parse_constant=_parse_constant)
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# What in a line's JSON text can decode to a lone surrogate or a NUL: only when it is there are the
+# decoded strings searched (a false alarm, such as an escaped backslash before "ud800", costs only time).
+_RISKY = re.compile(r"\\u(?:[dD][89abcdefABCDEF]|0000)|[\ud800-\udfff\x00]")
 
 
 def json_record(text: str, path: object, line: int) -> dict | InputError:
@@ -344,6 +347,8 @@ def json_record(text: str, path: object, line: int) -> dict | InputError:
         return InputError(f"nested too deeply (more than {MAX_DEPTH} levels)", path, line)
     if not isinstance(row, dict):
         return InputError(f"expected a JSON object, got {type(row).__name__}", path, line)
+    if not _RISKY.search(text) and text.count("[") + text.count("{") <= MAX_DEPTH:
+        return row  # nothing in it can be a surrogate, a NUL or too deep: no need to walk it
     problem = record_problem(row)
     return row if problem is None else InputError(problem, path, line)
 
