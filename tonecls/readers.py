@@ -238,7 +238,7 @@ def text_stream_lines(stream: IO[str], path: object, *, limit: int | None = None
             elif "\x00" in line:
                 yield n, BadLine("contains NUL bytes: a binary file, not text", path, n, line.count('"'), len(line))
             elif found := _SURROGATE.search(line):
-                message = f"holds an invalid character (lone surrogate \\u{ord(found.group()):04x})"
+                message = f"the line holds an invalid character (lone surrogate \\u{ord(found.group()):04x})"
                 yield n, BadLine(message, path, n, line.count('"'), len(line))
             else:
                 yield n, _breaks(line)
