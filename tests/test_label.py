@@ -129,8 +129,17 @@ def test_audit_finds_a_flipped_label(tmp_path):
     assert "conciliation" in flip["disputed"]
 
 
-def test_pool_errors_are_one_line(tmp_path):
+def test_a_bad_pool_row_is_skipped_with_its_line_and_a_pool_of_bad_rows_is_one_line(tmp_path):
     bad = tmp_path / "pool.jsonl"
     bad.write_text('{"id": "a", "text": "fine here"}\n{broken\n')
+    result = run("suggest", bad, "--json")
+    assert result.exit_code == 0
+    assert f"{bad}:2: skipped: invalid JSON" in result.stderr
+    assert [json.loads(x)["id"] for x in result.stdout.splitlines()] == ["a"]
+    bad.write_text("{broken\n")
     result = run("suggest", bad)
-    assert result.exit_code == 1 and result.output.startswith(f"Error: {bad}:2: invalid JSON")
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.endswith(
+        f"Error: {bad}: no statements in this pool (first problem: {bad}:1: invalid JSON"
+        " (Expecting property name enclosed in double quotes at column 2))\n"
+    )

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+from tonecls.readers import shown_path
 from tonecls.tones import TONES
 
 
@@ -25,7 +26,7 @@ def file_digest(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def shown_path(path: str | Path) -> str:
+def training_path(path: str | Path) -> str:
     """A training file as the card shows it: relative to the checkout when it lies there, so cards don't
     carry one machine's folders; else as given."""
     from tonecls.resources import checkout_root
@@ -33,8 +34,8 @@ def shown_path(path: str | Path) -> str:
     root = checkout_root()
     resolved = Path(path).resolve()
     if root is not None and resolved.is_relative_to(root.resolve()):
-        return resolved.relative_to(root.resolve()).as_posix()
-    return Path(path).as_posix()
+        return shown_path(resolved.relative_to(root.resolve()).as_posix())
+    return shown_path(Path(path).as_posix())
 
 
 def build_card(*, files, statements, settings: dict, thresholds, Cs, cv: dict | None) -> dict:
@@ -43,7 +44,7 @@ def build_card(*, files, statements, settings: dict, thresholds, Cs, cv: dict | 
     return {
         "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "versions": versions(),
-        "training_files": [{"path": shown_path(f), "sha256": file_digest(f)} for f in files],
+        "training_files": [{"path": training_path(f), "sha256": file_digest(f)} for f in files],
         "counts": {
             "statements": len(statements),
             "real": len(real),

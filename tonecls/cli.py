@@ -34,11 +34,15 @@ class ToneclsGroup(click.Group):
         try:
             return super().invoke(ctx)
         except ToneclsError as exc:
-            raise click.ClickException(str(exc)) from None
+            from tonecls.output import visible
+
+            raise click.ClickException(visible(str(exc), keep="")) from None
         except OSError as exc:  # a last resort: the library names the path of what it writes itself
             if exc.errno == errno.EPIPE:
                 raise  # click ends quietly on a closed pipe
-            where = f"{exc.filename}: " if exc.filename else ""
+            from tonecls.output import visible
+
+            where = f"{visible(os.fsdecode(exc.filename), keep='')}: " if exc.filename else ""
             raise click.ClickException(f"{where}{exc.strerror or exc}") from None
 
 
@@ -61,12 +65,24 @@ def _load(model_path: str | None):
     return load_model(model_path)
 
 
-def _read_stdin() -> str:
-    """Standard input decoded as files are: UTF-8 only, no NUL bytes (errors name 'standard input')."""
-    from tonecls.corpus import decode
+def _read_stdin(max_bytes: int | None = None) -> str:
+    """Standard input decoded as files are: UTF-8 only, no NUL bytes (errors name 'standard input').
+
+    With ``max_bytes``, no more than that is read: a longer input is refused
+    before it fills the memory.
+    """
+    from tonecls.readers import MAX_CHARS, decode
 
     binary = getattr(sys.stdin, "buffer", None)
-    return decode(binary.read(), "standard input") if binary is not None else sys.stdin.read()
+    if binary is None:
+        return sys.stdin.read()
+    data = binary.read() if max_bytes is None else binary.read(max_bytes + 1)
+    if max_bytes is not None and len(data) > max_bytes:
+        raise ToneclsError(
+            f"statement too long (more than {max_bytes:,} bytes on standard input;"
+            f" the limit is {MAX_CHARS:,} characters)"
+        )
+    return decode(data, "standard input")
 
 
 def _stderr_is_tty() -> bool:
@@ -98,17 +114,16 @@ def classify(text: str | None, model_path: str | None, json_: bool, lines: bool,
         tonecls classify "This violation of our sovereignty is unacceptable."
         echo "We call for restraint." | tonecls classify --json
     """
-    from tonecls.output import classification_text, json_line
+    from tonecls.output import classification_text, json_line, visible
+    from tonecls.score import MAX_CHARS
 
     if text is None or text == "-":
-        raw = _read_stdin()
+        raw = _read_stdin(None if lines else 4 * MAX_CHARS)  # 4 bytes a character at most, even in UTF-32
         numbered = [(n, t) for n, t in enumerate(raw.splitlines(), start=1) if t.strip()] if lines else [(None, raw)]
     else:
         if lines:
             raise click.UsageError("--lines reads standard input; give no TEXT")
         numbered = [(None, text)]
-    from tonecls.score import MAX_CHARS
-
     numbered = [(n, t.strip()) for n, t in numbered if t.strip()]
     if not numbered:
         raise ToneclsError("no statement given: pass TEXT or pipe it on standard input")
@@ -124,7 +139,7 @@ def classify(text: str | None, model_path: str | None, json_: bool, lines: bool,
             click.echo(json_line({"line": n, **result} if lines else result))
         else:
             if lines:
-                click.echo(("\n" if i else "") + f"line {n}: {t}")
+                click.echo(("\n" if i else "") + f"line {n}: {visible(t)}")
             click.echo(classification_text(result, thresholds))
 
 
@@ -136,11 +151,26 @@ def classify(text: str | None, model_path: str | None, json_: bool, lines: bool,
     "--jobs", default=1, show_default=True, type=click.IntRange(-1), help="Processes to score with (-1: all cores)."
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress or skip notes on standard error.")
+@click.option(
+    "--raw-cells",
+    is_flag=True,
+    help="In CSV output, write text cells as they are, even those a spreadsheet would run as a formula.",
+)
 @model_option
 def score(
-    inputs: tuple[str, ...], out: str | None, force: bool, jobs: int, quiet: bool, model_path: str | None
+    inputs: tuple[str, ...],
+    out: str | None,
+    force: bool,
+    jobs: int,
+    quiet: bool,
+    raw_cells: bool,
+    model_path: str | None,
 ) -> None:
     """Score folders of .txt/.md files, text files, JSONL/CSV files or - (one statement per line).
+
+    In CSV output, a text cell (id, text, actor, date, speaker) that starts with =, +, -, @, a tab or a line
+    break gets a leading ' so that a spreadsheet shows it instead of running it as a formula (--raw-cells
+    keeps the text as it is); `tonecls report` reads such cells back without the '.
 
     \b
     Example:
@@ -173,7 +203,7 @@ def score(
                 click.echo(f"\rscored {shown:,} statements", err=True, nl=False)
 
     def write(fh) -> None:
-        write_rows(rows, fh, fmt)
+        write_rows(rows, fh, fmt, raw_cells=raw_cells)
         if summary.scored == 0:  # fail inside the write, so that no empty output is left behind
             raise ToneclsError("nothing was scored" + (" (every input was skipped)" if summary.skipped else ""))
 
@@ -312,6 +342,7 @@ def explain(tone: str | None, top: int, model_path: str | None, json_: bool) -> 
         tonecls explain --tone threat --top 10
     """
     from tonecls.explain import top_features
+    from tonecls.output import visible
 
     model = _load(model_path)
     result = {t: top_features(model, t, top=top) for t in ([tone] if tone else TONES)}
@@ -321,7 +352,7 @@ def explain(tone: str | None, top: int, model_path: str | None, json_: bool) -> 
     for t, sides in result.items():
         click.echo(f"{t}")
         for side in ("positive", "negative"):
-            items = ", ".join(f"{name} {w:+.2f}" for name, w in sides[side])
+            items = visible(", ".join(f"{name} {w:+.2f}" for name, w in sides[side]), keep="")
             click.echo(f"  {side}: {items}")
 
 
@@ -338,8 +369,8 @@ def validate(paths: tuple[str, ...], errors_only: bool) -> None:
     from tonecls.corpus import label_files
     from tonecls.corpus import validate as run_validation
 
-    files = label_files(paths)
-    statements, issues = run_validation(files)
+    files = label_files(paths, unreadable=[])  # folders that cannot be read are among the issues below
+    statements, issues = run_validation(paths)
     errors = [i for i in issues if i.level == "error"]
     for issue in issues:
         if issue.level == "error" or not errors_only:
@@ -362,6 +393,7 @@ def info(model_path: str | None, json_: bool) -> None:
     """
     from tonecls.card import render_card
     from tonecls.model_file import read_meta
+    from tonecls.output import to_json, visible
 
     path = Path(model_path) if model_path else None
     if path is None:
@@ -370,10 +402,10 @@ def info(model_path: str | None, json_: bool) -> None:
         path = default_model_path()
     meta, _ = read_meta(path)
     if json_:
-        click.echo(json.dumps(meta["card"], indent=2, ensure_ascii=False))
+        click.echo(to_json(meta["card"]))
     else:
-        click.echo(f"model file: {path} (format version {meta['format_version']})")
-        click.echo(render_card(meta["card"]))
+        click.echo(visible(f"model file: {path} (format version {meta['format_version']})", keep=""))
+        click.echo(visible(render_card(meta["card"])))
 
 
 @cli.command()
@@ -388,12 +420,12 @@ def suggest(pool: str, n: int, model_path: str | None, json_: bool) -> None:
     Example:
         tonecls suggest pool.jsonl --n 10
     """
-    from tonecls.output import json_line
+    from tonecls.output import json_line, visible
     from tonecls.pool import read_pool
     from tonecls.suggest import suggest_next
 
     model = _load(model_path)
-    for rank, s in enumerate(suggest_next(model, read_pool(pool), n=n), start=1):
+    for rank, s in enumerate(suggest_next(model, read_pool(pool, on_skip=_skip_note), n=n), start=1):
         scores = {t: round(float(p), 4) for t, p in zip(TONES, s.probs, strict=True)}
         if json_:
             click.echo(
@@ -410,8 +442,17 @@ def suggest(pool: str, n: int, model_path: str | None, json_: bool) -> None:
             )
         else:
             guess = ", ".join(s.tones) or "no tone"
-            click.echo(f"{rank:>3}. {s.statement.id}  uncertainty {s.uncertainty:.2f}  guess: {guess}")
-            click.echo(f"     {s.statement.text}")
+            head = f"{rank:>3}. {s.statement.id}  uncertainty {s.uncertainty:.2f}  guess: {guess}"
+            click.echo(visible(head, keep=""))
+            click.echo(f"     {visible(s.statement.text)}")
+
+
+def _skip_note(error) -> None:
+    """Report a bad row of an input on standard error, as `score` does, and go on."""
+    from tonecls.score import Skip
+
+    where = f"{error.path}:{error.line}" if error.line is not None else error.path or ""
+    click.echo(str(Skip(where, error.message)), err=True)
 
 
 @cli.command()
@@ -454,7 +495,7 @@ def label(pool, into, text, tones, id_, order, model_path) -> None:
     from tonecls.pool import read_pool
 
     model = _load(model_path)
-    statements = read_pool(pool)
+    statements = read_pool(pool, on_skip=_skip_note)
     if order == "suggest":
         from tonecls.suggest import suggest_next
 
@@ -492,7 +533,7 @@ def audit(data, top, folds, quiet, model_path, json_) -> None:
     """
     from tonecls.audit import find_label_issues, out_of_fold_probs
     from tonecls.corpus import read_statements
-    from tonecls.output import json_line
+    from tonecls.output import json_line, visible
 
     model = _load(model_path)
     statements = read_statements(data or ["statements"])
@@ -522,13 +563,14 @@ def audit(data, top, folds, quiet, model_path, json_) -> None:
                 )
             )
         else:
-            click.echo(f"{s.where}  {s.id}  quality {issue.quality:.2f}  labels: {', '.join(s.labels) or 'no tone'}")
+            labels = ", ".join(s.labels) or "no tone"
+            click.echo(visible(f"{s.where}  {s.id}  quality {issue.quality:.2f}  labels: {labels}", keep=""))
             click.echo(
                 "   out-of-fold: "
                 + ", ".join(f"{t} {p:.2f}" for t, p in scores.items())
                 + f"  disputed: {', '.join(issue.disputed)}"
             )
-            click.echo(f"   {s.text}")
+            click.echo(f"   {visible(s.text)}")
 
 
 @cli.command()

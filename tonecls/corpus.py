@@ -1,24 +1,25 @@
-"""Labeled statements: read JSONL and CSV label files, validate them, append to them.
+"""Labeled statements: validate the records of JSONL and CSV label files, append to them.
 
 Every problem is reported with its file and line, because an analyst fixing a
-label file needs to know where to look.
+label file needs to know where to look. Reading and decoding the files is
+`tonecls.readers`' job.
 """
 
 from __future__ import annotations
 
-import csv
 import difflib
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 from tonecls.errors import InputError
 from tonecls.grouping import near_duplicate_pairs, text_key
-from tonecls.output import json_line
+from tonecls.output import json_line, visible
+from tonecls.readers import iter_records, shown_path, walk_files
 from tonecls.tones import TONES
 
 LABEL_SUFFIXES = (".jsonl", ".csv")
@@ -63,175 +64,7 @@ class Issue:
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line is not None else self.path
-        return f"{where}: {self.level}: {self.message}"
-
-
-_BOMS = (
-    (b"\xff\xfe\x00\x00", "utf-32-le"),
-    (b"\x00\x00\xfe\xff", "utf-32-be"),
-    (b"\xff\xfe", "utf-16-le"),
-    (b"\xfe\xff", "utf-16-be"),
-)
-
-
-def decode(data: bytes, path: object) -> str:
-    """UTF-8 (a BOM is dropped), or UTF-16/32 when a BOM says so; anything else is an error naming the line.
-
-    Latin-1 and other 8-bit encodings are not guessed: a wrong guess would
-    silently change the words the model reads.
-    """
-    for bom, codec in _BOMS:
-        if data.startswith(bom):
-            try:
-                text = data[len(bom) :].decode(codec)
-            except UnicodeDecodeError as exc:
-                raise InputError(
-                    f"not valid {codec.upper()} despite its byte order mark (byte {exc.start})", path
-                ) from None
-            break
-    else:
-        if b"\x00" in data:
-            line = data[: data.index(b"\x00")].count(b"\n") + 1
-            raise InputError("contains NUL bytes: a binary file, not text", path, line)
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            raise InputError(f"not valid UTF-8 (byte {exc.start}); save the file as UTF-8", path, line) from None
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        raise InputError("contains NUL bytes: a binary file, not text", path, line)
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def read_text_file(path: str | os.PathLike) -> str:
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", path) from None
-    return decode(data, path)
-
-
-def iter_records(path: str | os.PathLike) -> Iterator[tuple[int, dict | InputError]]:
-    """``(line, record)`` for each row of a JSONL or CSV file, or ``(line, error)`` for a bad row.
-
-    The file is read line by line, so memory stays flat however large it is.
-    """
-    path = Path(path)
-    if path.suffix.lower() == ".csv":
-        yield from _iter_csv(text_lines(path), path)
-    else:
-        yield from _iter_jsonl(text_lines(path), path)
-
-
-def text_lines(path: Path) -> Iterator[tuple[int, str | InputError]]:
-    """``(line number, text)`` of each line, newline kept; a line that cannot be decoded comes as an error.
-
-    UTF-8 is decoded line by line (a BOM on the first line is dropped); a file
-    with a UTF-16 or UTF-32 byte order mark is decoded whole, as `decode` does.
-    """
-    try:
-        fh = open(path, "rb")  # noqa: SIM115 - closed in the finally below, after the generator is done
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", path) from None
-    try:
-        head = fh.read(4)
-        if any(head.startswith(bom) for bom, _ in _BOMS):
-            text = decode(head + fh.read(), path)
-            yield from enumerate(text.splitlines(keepends=True), start=1)
-            return
-        fh.seek(0)
-        yield from decoded_lines(fh, path)
-    finally:
-        fh.close()
-
-
-def decoded_lines(binary: IO[bytes], path: object) -> Iterator[tuple[int, str | InputError]]:
-    """Lines of a binary stream as UTF-8 text (a first-line BOM dropped); a NUL byte or bad UTF-8 is an error."""
-    offset = 0
-    for n, raw in enumerate(binary, start=1):
-        if b"\x00" in raw:
-            yield n, InputError("contains NUL bytes: a binary file, not text", path, n)
-        else:
-            try:
-                line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
-            except UnicodeDecodeError as exc:
-                yield n, InputError(f"not valid UTF-8 (byte {offset + exc.start}); save the file as UTF-8", path, n)
-            else:
-                yield n, line.replace("\r\n", "\n").replace("\r", "\n")
-        offset += len(raw)
-
-
-def _iter_jsonl(lines: Iterator[tuple[int, str | InputError]], path: Path) -> Iterator[tuple[int, dict | InputError]]:
-    for n, raw in lines:
-        if isinstance(raw, InputError):
-            yield n, raw
-            continue
-        if not raw.strip():
-            continue
-        try:
-            row = json.loads(raw.rstrip("\n"))
-        except json.JSONDecodeError as exc:
-            yield n, InputError(f"invalid JSON ({exc.msg} at column {exc.colno})", path, n)
-            continue
-        if not isinstance(row, dict):
-            yield n, InputError(f"expected a JSON object, got {type(row).__name__}", path, n)
-            continue
-        yield n, row
-
-
-class _LineError(Exception):
-    def __init__(self, error: InputError):
-        self.error = error
-
-
-def _csv_text(lines: Iterator[tuple[int, str | InputError]]) -> Iterator[str]:
-    for _, line in lines:
-        if isinstance(line, InputError):
-            raise _LineError(line)
-        yield line
-
-
-def _iter_csv(lines: Iterator[tuple[int, str | InputError]], path: Path) -> Iterator[tuple[int, dict | InputError]]:
-    reader = csv.reader(_csv_text(lines), strict=True)
-    try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        yield 1, InputError(f"invalid CSV header ({exc})", path, 1)
-        return
-    except _LineError as exc:
-        yield exc.error.line, exc.error
-        return
-    if header is None:
-        return
-    header = [h.strip().lower() for h in header]
-    if "text" not in header:
-        yield 1, InputError(f"CSV has no 'text' column (columns: {', '.join(header) or 'none'})", path, 1)
-        return
-    start = reader.line_num + 1
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield reader.line_num, InputError(f"invalid CSV ({exc})", path, reader.line_num)
-            return
-        except _LineError as exc:  # a CSV record may span lines: what follows a bad line cannot be trusted
-            yield exc.error.line, exc.error
-            return
-        line, start = start, reader.line_num + 1
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) > len(header):
-            yield line, InputError(f"{len(cells)} cells but the header has {len(header)} columns", path, line)
-            continue
-        row = dict(zip(header, cells, strict=False))
-        if "labels" in row:
-            row["labels"] = [t.strip() for t in row["labels"].split(";") if t.strip()]
-        if "constructed" in row:
-            row["constructed"] = row["constructed"].strip().lower() in ("1", "true", "yes")
-        yield line, row
+        return visible(f"{where}: {self.level}: {self.message}", keep="")
 
 
 def suggest_tone(name: str) -> str:
@@ -266,43 +99,60 @@ def statement_from_row(row: dict, path: Path, line: int, *, labeled: bool = True
         id=None if rid in (None, "") else str(rid),
         constructed=row.get("constructed") is True,
         meta=meta,
-        path=str(path),
+        path=shown_path(path),
         line=line,
     )
 
 
-def label_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
-    """Label files named, or found below the folders named (sorted, so runs repeat)."""
+def label_files(paths: Iterable[str | os.PathLike], *, unreadable: list[InputError] | None = None) -> list[Path]:
+    """Label files named, or found below the folders named (sorted, so runs repeat).
+
+    A folder below that cannot be read (or a label file name that is not a
+    regular file) is added to ``unreadable`` when it is given, else raised.
+    """
+    paths = list(paths)
     files: list[Path] = []
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            files.extend(sorted(f for f in p.rglob("*") if f.suffix.lower() in LABEL_SUFFIXES and f.is_file()))
+            found = []
+            for f in walk_files(p, LABEL_SUFFIXES):
+                if isinstance(f, InputError):
+                    if unreadable is None:
+                        raise f
+                    unreadable.append(f)
+                else:
+                    found.append(f)
+            files.extend(sorted(found))
         elif p.exists():
             files.append(p)
         else:
-            raise InputError("no such file or folder", p)
+            raise InputError("no such file or folder", shown_path(p))
     if not files:
-        raise InputError(f"no label files ({', '.join(LABEL_SUFFIXES)}) in {', '.join(map(str, paths))}")
+        shown = ", ".join(shown_path(p) for p in paths)
+        raise InputError(f"no label files ({', '.join(LABEL_SUFFIXES)}) in {shown}")
     return files
 
 
 def validate(paths: Iterable[str | os.PathLike]) -> tuple[list[Statement], list[Issue]]:
     """Read every label file and return the good statements and every issue found."""
     statements: list[Statement] = []
-    issues: list[Issue] = []
-    for path in label_files(paths):
+    unreadable: list[InputError] = []
+    files = label_files(paths, unreadable=unreadable)
+    issues = [Issue("error", e.path or "", e.line, e.message) for e in unreadable]
+    for path in files:
+        shown = shown_path(path)
         try:
             for line, row in iter_records(path):
                 if isinstance(row, InputError):
-                    issues.append(Issue("error", str(path), line, row.message))
+                    issues.append(Issue("error", shown, line, row.message))
                     continue
                 try:
                     statements.append(statement_from_row(row, path, line))
                 except InputError as exc:
-                    issues.append(Issue("error", str(path), line, exc.message))
+                    issues.append(Issue("error", shown, line, exc.message))
         except InputError as exc:
-            issues.append(Issue("error", str(path), exc.line, exc.message))
+            issues.append(Issue("error", shown, exc.line, exc.message))
     issues.extend(_check_across(statements))
     issues.sort(key=lambda i: (i.path, i.line or 0, i.level))
     return statements, issues
@@ -353,7 +203,7 @@ def read_statements(paths: Iterable[str | os.PathLike]) -> list[Statement]:
         more = f" (and {len(errors) - 1} more errors: run `tonecls validate`)" if len(errors) > 1 else ""
         raise InputError(first.message + more, first.path, first.line)
     if not statements:
-        raise InputError("no statements found", ", ".join(map(str, paths)))
+        raise InputError("no statements found", ", ".join(shown_path(p) for p in paths))
     return statements
 
 

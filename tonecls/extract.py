@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from itertools import takewhile
 from pathlib import Path
 
-from tonecls.corpus import read_text_file
 from tonecls.lexicon import (
     DETERMINERS,
     DISCOURSE,
@@ -35,6 +34,7 @@ from tonecls.lexicon import (
     PRONOUNS,
     SPEECH_NOUNS,
 )
+from tonecls.readers import read_text_file
 from tonecls.sentences import Article, quote_spans, split_article
 from tonecls.speech import (
     Token,

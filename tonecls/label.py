@@ -12,10 +12,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from tonecls.atomic import atomic_write, check_writable
-from tonecls.corpus import Statement, append_statement, iter_records, jsonl_tail, suggest_tone
+from tonecls.corpus import Statement, append_statement, jsonl_tail, suggest_tone
 from tonecls.errors import InputError, ToneclsError
 from tonecls.grouping import text_key
 from tonecls.model import ToneModel
+from tonecls.output import visible
+from tonecls.readers import iter_records
 from tonecls.tones import TONES
 
 KEYS = {"1": "condemnation", "2": "conciliation", "3": "threat", "4": "sovereignty"}
@@ -135,7 +137,7 @@ def run_session(session: LabelSession, read_key: Callable[[], str], show: Callab
                     show("nothing to undo")
                     continue
                 i = next(k for k, s in enumerate(session.queue) if s.id == undone.id and s.text == undone.text)
-                show(f"undone: {undone.id}")
+                show(visible(f"undone: {undone.id}", keep=""))
                 break
             elif key in ("q", ""):
                 return {"accepted": len(session.accepted), "skipped": skipped, "left": len(session.queue) - i}
@@ -145,12 +147,13 @@ def run_session(session: LabelSession, read_key: Callable[[], str], show: Callab
 
 
 def _render(statement: Statement, probs, thresholds, i: int, n: int) -> str:
-    lines = ["", f"[{i + 1}/{n}] {statement.id or ''}", statement.text]
+    """The statement as shown to the labeler: its text, context and speaker made safe for the terminal."""
+    lines = ["", visible(f"[{i + 1}/{n}] {statement.id or ''}", keep=""), visible(statement.text)]
     context = statement.meta.get("context")
     if context and context != statement.text:
-        lines.append(f"  context: {context}")
+        lines.append(f"  context: {visible(str(context))}")
     if statement.meta.get("speaker"):
-        lines.append(f"  speaker: {statement.meta['speaker']}")
+        lines.append(f"  speaker: {visible(str(statement.meta['speaker']), keep='')}")
     cells = zip(KEYS.items(), probs, thresholds, strict=True)
     guess = ", ".join(f"{k} {t} {p:.2f}{'*' if p >= th else ''}" for (k, t), p, th in cells)
     lines.append(f"  model: {guess}")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable
 
 from tonecls.tones import TONES
 
@@ -57,13 +59,81 @@ def metrics_table(systems: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _escaped(char: str) -> str:
+    code = ord(char)
+    if char in _NAMED:
+        return _NAMED[char]
+    if code < 0x80:
+        return f"\\x{code:02x}"
+    if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte of a file name (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\u{code:04x}"
+
+
+def visible(text: str, keep: str = "\n\t") -> str:
+    """``text`` safe to print on a terminal: control characters (C0, DEL, C1, so every escape sequence)
+    and lone surrogates shown as backslash escapes such as ``\\x1b``, except those in ``keep``.
+
+    A statement or a file name is data: printed raw, ESC or CSI sequences in
+    it could retitle the window, clear the screen or hide what follows. Keep
+    newlines and tabs only where the layout expects them; ids and paths keep none.
+    """
+    return _UNSAFE.sub(lambda m: m.group() if m.group() in keep else _escaped(m.group()), text)
+
+
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def _json_escaped(match: re.Match) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
 def to_json(obj: object) -> str:
-    return json.dumps(obj, ensure_ascii=False, indent=2)
-
-
-_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+    """Indented, readable JSON with no raw control character (see `json_line`)."""
+    return _JSON_UNSAFE.sub(_json_escaped, json.dumps(obj, ensure_ascii=False, indent=2))
 
 
 def json_line(obj: object) -> str:
-    """One JSON Lines record: readable UTF-8, but no character that any reader takes for a line break."""
-    return json.dumps(obj, ensure_ascii=False).translate(_LINE_BREAKS)
+    """One JSON Lines record: readable UTF-8, but no raw control character and no character that any
+    reader takes for a line break.
+
+    json.dumps escapes C0 controls but leaves DEL and C1 controls (U+0080-U+009F,
+    among them NEL and the one-byte CSI) raw, and a lone surrogate would make the
+    UTF-8 output fail: they are written as \\uXXXX escapes.
+    """
+    return _JSON_UNSAFE.sub(_json_escaped, json.dumps(obj, ensure_ascii=False))
+
+
+_CSV_QUOTED = re.compile('[",\r\n]')
+_FORMULA = re.compile("'*[=+\\-@\t\r\n]")
+
+
+def csv_line(cells: Iterable[object]) -> str:
+    """One CSV row ending in "\\n": a cell holding a comma, a quote, CR or LF is quoted.
+
+    csv.writer with ``lineterminator="\\n"`` leaves a lone CR unquoted, and
+    every reader then takes it for the end of the row.
+    """
+    return ",".join(_csv_cell(cell) for cell in cells) + "\n"
+
+
+def _csv_cell(cell: object) -> str:
+    text = "" if cell is None else str(cell)
+    if _CSV_QUOTED.search(text):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def safe_cell(text: str) -> str:
+    """A text cell that a spreadsheet will not run as a formula: one starting with = + - @ or a tab, CR or
+    LF (after any quotes) gets a leading ``'``. `restore_cell` undoes it exactly."""
+    return "'" + text if _FORMULA.match(text) else text
+
+
+def restore_cell(text: str) -> str:
+    """The text `safe_cell` was given."""
+    return text[1:] if text.startswith("'") and _FORMULA.match(text, 1) else text

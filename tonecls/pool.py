@@ -3,23 +3,38 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
-from tonecls.corpus import Statement, iter_records, statement_from_row
+from tonecls.corpus import Statement, statement_from_row
 from tonecls.errors import InputError
+from tonecls.readers import iter_records, shown_path
 
 
-def read_pool(path: str | os.PathLike) -> list[Statement]:
-    """Statements of a pool file (JSONL or CSV with a `text` column); a bad row is an error with its line."""
+def read_pool(path: str | os.PathLike, on_skip: Callable[[InputError], None] | None = None) -> list[Statement]:
+    """Statements of a pool file (JSONL or CSV with a `text` column).
+
+    A bad row is passed to ``on_skip`` (with its file and line) and left out,
+    so one broken record does not stop a labeling session; a pool with no
+    usable row at all is an error.
+    """
     path = Path(path)
     out = []
+    first_error = None
     for line, row in iter_records(path):
-        if isinstance(row, InputError):
-            raise row
-        statement = statement_from_row(row, path, line, labeled=False)
+        try:
+            if isinstance(row, InputError):
+                raise row
+            statement = statement_from_row(row, shown_path(path), line, labeled=False)
+        except InputError as exc:
+            first_error = first_error or exc
+            if on_skip:
+                on_skip(exc)
+            continue
         if statement.id is None:
-            statement.id = f"{path.stem}:{line}"
+            statement.id = f"{shown_path(path.stem)}:{line}"
         out.append(statement)
     if not out:
-        raise InputError("no statements in this pool", path)
+        more = f" (first problem: {first_error})" if first_error else ""
+        raise InputError(f"no statements in this pool{more}", shown_path(path))
     return out

@@ -18,10 +18,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from tonecls.atomic import atomic_write, check_folder, check_writable, write_atomic
-from tonecls.corpus import iter_records
 from tonecls.errors import InputError, ToneclsError
+from tonecls.output import restore_cell
+from tonecls.readers import iter_records, shown_path
 from tonecls.report_html import render_report
-from tonecls.score import Skip
+from tonecls.score import TEXT_CELLS, Skip
 from tonecls.tones import COLOURS, TONES
 
 WEEKLY_AFTER_DAYS = 60  # a longer span is binned by week, so that the lines stay readable
@@ -56,19 +57,25 @@ def read_scored(paths: Iterable[str | os.PathLike]) -> tuple[list[dict], list[st
         raise ToneclsError("no scored file given; make one with `tonecls score INPUTS --out scores.jsonl`")
     for path in paths:
         if not path.is_file():
-            raise InputError("no such file" if not path.exists() else "is a folder, not a scored file", path)
+            problem = "no such file" if not path.exists() else "is a folder, not a scored file"
+            raise InputError(problem, shown_path(path))
         before = len(rows) + len(problems)
+        is_csv = path.suffix.lower() == ".csv"
         for line, record in iter_records(path):
-            where = f"{path}:{line}"
+            where = f"{shown_path(path)}:{line}"
             if isinstance(record, InputError):
                 problems.append(str(Skip(where, record.message)))
                 continue
+            if is_csv:  # `score` guarded these cells against spreadsheet formulas: read back what it was given
+                record = {
+                    k: restore_cell(v) if k in TEXT_CELLS and isinstance(v, str) else v for k, v in record.items()
+                }
             try:
                 rows.append(scored_row(record, where))
             except ValueError as exc:
                 problems.append(str(Skip(where, str(exc))))
         if len(rows) + len(problems) == before:
-            raise InputError("empty file; expected the output of `tonecls score` (CSV or JSONL)", path)
+            raise InputError("empty file; expected the output of `tonecls score` (CSV or JSONL)", shown_path(path))
     if not rows:
         raise ToneclsError(f"nothing to report: every row was skipped (first: {problems[0]})")
     return rows, problems

@@ -6,7 +6,6 @@ there are; a file that cannot be read is reported and skipped, never fatal.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import os
 import sys
@@ -16,19 +15,19 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import IO
 
-from tonecls.corpus import decode, decoded_lines, iter_records
 from tonecls.errors import InputError, ToneclsError
 from tonecls.model import ToneModel
-from tonecls.output import json_line
+from tonecls.output import csv_line, json_line, safe_cell, visible
+from tonecls.readers import MAX_CHARS, decode, iter_records, name_note, shown_path, stdin_lines, walk_files
 from tonecls.tones import TONES
 
 TEXT_SUFFIXES = (".txt", ".md")
 TABLE_SUFFIXES = (".jsonl", ".csv")
 CARRIED = ("actor", "date", "speaker")
+TEXT_CELLS = ("id", "actor", "date", "speaker", "text")  # CSV cells that may start like a formula
 CHUNK = 512
 PARALLEL_CHUNK = 4096  # statements per task sent to a worker: pickling costs little per statement
 PARALLEL_CHUNK_CHARS = 8_000_000  # and no more characters than this, so long texts keep chunks small
-MAX_CHARS = 1_000_000  # about 150,000 words: longer inputs are not one statement
 
 
 @dataclass
@@ -48,17 +47,29 @@ class Skip:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.where}: skipped: {self.reason}"
+        return visible(f"{self.where}: skipped: {self.reason}", keep="")
+
+
+@dataclass
+class Note:
+    """Something the user should know about an input that was still scored (e.g. its id is not its name)."""
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return visible(f"{self.where}: note: {self.message}", keep="")
 
 
 @dataclass
 class Summary:
     scored: int = 0
     skipped: list[Skip] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
 
 
-def iter_inputs(paths: Iterable[str], stdin: IO[str] | None = None) -> Iterator[Item | Skip]:
-    """Statements in input order; unreadable inputs come through as Skip."""
+def iter_inputs(paths: Iterable[str], stdin: IO[str] | None = None) -> Iterator[Item | Skip | Note]:
+    """Statements in input order; unreadable inputs come through as Skip, odd file names as Note."""
     for raw in paths:
         if raw == "-":
             yield from _iter_lines(stdin or sys.stdin)
@@ -67,7 +78,7 @@ def iter_inputs(paths: Iterable[str], stdin: IO[str] | None = None) -> Iterator[
         if path.is_dir():
             yield from _iter_folder(path)
         elif not path.exists():
-            yield Skip(str(path), "no such file or folder")
+            yield Skip(shown_path(path), "no such file or folder")
         elif path.suffix.lower() in TABLE_SUFFIXES:
             yield from _iter_table(path)
         else:
@@ -76,55 +87,47 @@ def iter_inputs(paths: Iterable[str], stdin: IO[str] | None = None) -> Iterator[
 
 def _iter_lines(stream: IO[str]) -> Iterator[Item | Skip]:
     """One statement per line of standard input, decoded from its bytes as files are (UTF-8, no NUL)."""
-    binary = getattr(stream, "buffer", None)
-    if binary is None:  # a text stream without bytes underneath (e.g. io.StringIO): already decoded
-        lines = ((n, line) for n, line in enumerate(stream, start=1))
-    else:
-        lines = decoded_lines(binary, "stdin")
-    for n, line in lines:
+    for n, line in stdin_lines(stream):
         if isinstance(line, InputError):
             yield Skip(f"stdin:{n}", line.message)
         elif line.strip():
             yield checked(Item(f"stdin:{n}", line.rstrip("\n")))
 
 
-def _iter_folder(folder: Path) -> Iterator[Item | Skip]:
-    def report(exc: OSError) -> None:
-        skipped.append(Skip(str(exc.filename or folder), f"cannot read folder ({exc.strerror})"))
-
-    skipped: list[Skip] = []
-    for root, dirs, files in os.walk(folder, onerror=report, followlinks=False):
-        yield from skipped
-        skipped.clear()
-        dirs.sort()
-        for name in sorted(files):
-            if Path(name).suffix.lower() in TEXT_SUFFIXES:
-                yield from _iter_text_file(Path(root) / name)
-    yield from skipped
+def _iter_folder(folder: Path) -> Iterator[Item | Skip | Note]:
+    for found in walk_files(folder, TEXT_SUFFIXES):
+        if isinstance(found, InputError):
+            yield Skip(found.path or shown_path(folder), found.message)
+        else:
+            yield from _iter_text_file(found)
 
 
-def _iter_text_file(path: Path) -> Iterator[Item | Skip]:
+def _iter_text_file(path: Path) -> Iterator[Item | Skip | Note]:
+    shown = shown_path(path)
     try:
         size = path.stat().st_size
         if size > 4 * MAX_CHARS:  # more than 4 bytes a character even in UTF-32: too long, whatever it holds
-            yield Skip(str(path), f"too long for one statement ({size:,} bytes; the limit is {MAX_CHARS:,} characters)")
+            yield Skip(shown, f"too long for one statement ({size:,} bytes; the limit is {MAX_CHARS:,} characters)")
             return
         data = path.read_bytes()
     except FileNotFoundError:
-        yield Skip(str(path), "file vanished before it could be read")
+        yield Skip(shown, "file vanished before it could be read")
         return
     except OSError as exc:
-        yield Skip(str(path), f"cannot read ({exc.strerror or exc})")
+        yield Skip(shown, f"cannot read ({exc.strerror or exc})")
         return
     try:
-        text = decode(data, path)
+        text = decode(data, shown)
     except InputError as exc:
-        yield Skip(str(path), exc.message)
+        yield Skip(shown, exc.message)
         return
     if not text.strip():
-        yield Skip(str(path), "empty file")
+        yield Skip(shown, "empty file")
         return
-    yield checked(Item(str(path), text.strip()))
+    note = name_note(path)
+    if note:
+        yield Note(shown, note)
+    yield checked(Item(shown, text.strip()))
 
 
 def checked(item: Item) -> Item | Skip:
@@ -134,10 +137,14 @@ def checked(item: Item) -> Item | Skip:
     return item
 
 
-def _iter_table(path: Path) -> Iterator[Item | Skip]:
+def _iter_table(path: Path) -> Iterator[Item | Skip | Note]:
+    shown = shown_path(path)
+    note = name_note(path)
+    if note:
+        yield Note(shown, note.replace("its id shows", "row ids without an id of their own show"))
     try:
         for line, row in iter_records(path):
-            where = f"{path}:{line}"
+            where = f"{shown}:{line}"
             if isinstance(row, InputError):
                 yield Skip(where, row.message)
                 continue
@@ -152,7 +159,7 @@ def _iter_table(path: Path) -> Iterator[Item | Skip]:
             meta = {k: row[k] for k in CARRIED if row.get(k) not in (None, "")}
             yield checked(Item(where if rid in (None, "") else str(rid), text, meta))
     except InputError as exc:
-        yield Skip(str(path) if exc.line is None else f"{path}:{exc.line}", exc.message)
+        yield Skip(shown if exc.line is None else f"{shown}:{exc.line}", exc.message)
 
 
 def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
@@ -192,19 +199,19 @@ def result_row(model: ToneModel, item: Item, probs) -> dict:
 
 def score_items(
     model: ToneModel,
-    inputs: Iterable[Item | Skip],
+    inputs: Iterable[Item | Skip | Note],
     summary: Summary,
     *,
     jobs: int = 1,
     chunk_size: int = CHUNK,
-    on_skip: Callable[[Skip], None] | None = None,
+    on_skip: Callable[[Skip | Note], None] | None = None,
 ) -> Iterator[dict]:
-    """Scored rows in input order; skips are counted in ``summary`` and passed to ``on_skip``."""
+    """Scored rows in input order; skips and notes are kept in ``summary`` and passed to ``on_skip``."""
 
     def items() -> Iterator[Item]:
         for entry in inputs:
-            if isinstance(entry, Skip):
-                summary.skipped.append(entry)
+            if isinstance(entry, Skip | Note):
+                (summary.skipped if isinstance(entry, Skip) else summary.notes).append(entry)
                 if on_skip:
                     on_skip(entry)
             else:
@@ -282,20 +289,30 @@ def csv_header(rows_meta: Iterable[str] = CARRIED) -> list[str]:
     return ["id", "tones", *(f"score_{t}" for t in TONES), *rows_meta, "text"]
 
 
-def write_rows(rows: Iterable[dict], fh: IO[str], fmt: str) -> None:
-    """Write rows as CSV or JSON Lines to an open text stream."""
+def write_rows(rows: Iterable[dict], fh: IO[str], fmt: str, *, raw_cells: bool = False) -> None:
+    """Write rows as CSV or JSON Lines to an open text stream.
+
+    In CSV, a text cell that a spreadsheet would run as a formula (=, +, -, @ ...)
+    gets a leading ``'`` unless ``raw_cells``; scores are numbers and left alone.
+    """
     if fmt == "csv":
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(csv_header())
+
+        def cell(value: object) -> str:
+            text = "" if value is None else str(value)
+            return text if raw_cells else safe_cell(text)
+
+        fh.write(csv_line(csv_header()))
         for row in rows:
-            writer.writerow(
-                [
-                    row["id"],
-                    ";".join(row["tones"]),
-                    *(row["scores"][t] for t in TONES),
-                    *(row.get(k, "") for k in CARRIED),
-                    row["text"],
-                ]
+            fh.write(
+                csv_line(
+                    [
+                        cell(row["id"]),
+                        ";".join(row["tones"]),
+                        *(row["scores"][t] for t in TONES),
+                        *(cell(row.get(k, "")) for k in CARRIED),
+                        cell(row["text"]),
+                    ]
+                )
             )
     else:
         for row in rows:

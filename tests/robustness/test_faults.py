@@ -352,7 +352,7 @@ def test_score_checks_its_output_before_scoring(tmp_path, ro, monkeypatch):
 
 def test_train_checks_its_output_before_training(tiny_data, ro, monkeypatch):
     spy = Spy()
-    monkeypatch.setattr("tonecls.train.train", spy)
+    monkeypatch.setattr("tonecls.training.train", spy)
     out = ro / "new" / "m.model"  # train makes the folder: the check looks at the nearest existing one
     result = invoke("train", tiny_data, "--out", out, *TINY_SETTINGS)
     assert (result.exit_code, result.output, spy.calls) == (1, f"Error: {out}{READ_ONLY}", 0)

@@ -39,7 +39,8 @@ def test_score_output_has_every_id_exactly_once(tmp_path_factory, batch):
     src = folder / "in.jsonl"
     src.write_text("".join(json.dumps({"id": f"id-{n}", "text": t}) + "\n" for n, t in enumerate(batch)), "utf-8")
     result = CliRunner().invoke(cli, ["score", str(src)])
-    expected = [f"id-{n}" for n, t in enumerate(batch) if t.strip()]
+    # A NUL (\u0000) in a record is refused at the reader, as NUL bytes in a file are: the line is skipped.
+    expected = [f"id-{n}" for n, t in enumerate(batch) if t.strip() and "\x00" not in t]
     if not expected:
         assert result.exit_code == 1 and "nothing was scored" in result.output
         return

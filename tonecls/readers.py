@@ -1,0 +1,505 @@
+"""Reading input: text files, JSON Lines, CSV, standard input and folders, with bounded memory.
+
+Every command reads through this module, so a file is decoded the same way
+whoever reads it, and one bad line, record or file name is reported with its
+file and line instead of stopping the run:
+
+- lines are read with a length bound (`MAX_LINE_BYTES`), so a 1 GB line costs
+  about that bound in memory, not gigabytes, before it is refused;
+- a JSON record with a lone surrogate, a NUL, a number of thousands of digits
+  or deep nesting is a bad record, not a crash later when it is written out;
+- a bad CSV row is skipped alone: rows are cut where their quotes balance, so
+  the reader finds the next row again after it;
+- folders are walked without recursion, sorted, without following links.
+
+`csv.field_size_limit` is process-wide (the csv module keeps no per-reader
+limit), so it is set here, once, to the fixed `CSV_FIELD_LIMIT`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, AnyStr
+
+from tonecls.errors import InputError
+from tonecls.output import visible
+
+MAX_CHARS = 1_000_000  # about 150,000 words: longer inputs are not one statement
+MAX_LINE_BYTES = 8 * 1024 * 1024  # room for a statement of MAX_CHARS even written with \uXXXX escapes
+MAX_DEPTH = 100  # JSON nesting: a statement record is a few levels deep
+MAX_INT_DIGITS = 4300  # Python's own default limit for converting digits to an int
+CSV_FIELD_LIMIT = MAX_LINE_BYTES
+DRAIN_CHUNK = 64 * 1024  # the rest of an over-long line is read and dropped this much at a time
+
+csv.field_size_limit(CSV_FIELD_LIMIT)
+
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+
+
+class BadLine(InputError):
+    """A line that cannot be read as text; ``quotes`` counts its '"' so that CSV still finds where a row ends."""
+
+    def __init__(self, message: str, path: object, line: int, quotes: int = 0, size: int = 0):
+        super().__init__(message, path, line)
+        self.quotes = quotes
+        self.size = size
+
+
+Line = tuple[int, "str | BadLine"]
+
+
+def decode(data: bytes, path: object) -> str:
+    """UTF-8 (a BOM is dropped), or UTF-16/32 when a BOM says so; anything else is an error naming the line.
+
+    Latin-1 and other 8-bit encodings are not guessed: a wrong guess would
+    silently change the words the model reads.
+    """
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data[len(bom) :].decode(codec)
+            except UnicodeDecodeError as exc:
+                raise InputError(
+                    f"not valid {codec.upper()} despite its byte order mark (byte {exc.start})", path
+                ) from None
+            break
+    else:
+        if b"\x00" in data:
+            line = data[: data.index(b"\x00")].count(b"\n") + 1
+            raise InputError("contains NUL bytes: a binary file, not text", path, line)
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise InputError(f"not valid UTF-8 (byte {exc.start}); save the file as UTF-8", path, line) from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise InputError("contains NUL bytes: a binary file, not text", path, line)
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_text_file(path: str | os.PathLike) -> str:
+    """A whole text file, decoded as `decode` does; an unreadable file is an InputError naming it."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", shown_path(path)) from None
+    return decode(data, shown_path(path))
+
+
+# ---------------------------------------------------------------- file names
+
+
+def shown_path(path: str | os.PathLike) -> str:
+    """A path as printable, valid UTF-8: undecodable bytes as \\xNN, control characters as escapes.
+
+    Used wherever a file name becomes an id or a message, so that writing it
+    out can neither fail nor drive the terminal.
+    """
+    return visible(os.fsdecode(path), keep="")
+
+
+def name_note(path: str | os.PathLike) -> str | None:
+    """Why `shown_path` differs from the real name, or None when it does not."""
+    name = os.fsdecode(path)
+    if visible(name, keep="") == name:
+        return None
+    if re.search("[\udc80-\udcff]", name):
+        return "the file name is not valid UTF-8; its id shows the bad bytes as \\xNN"
+    return "the file name holds control characters; its id shows them as backslash escapes"
+
+
+def walk_files(folder: str | os.PathLike, suffixes: Iterable[str]) -> Iterator[Path | InputError]:
+    """Files below ``folder`` ending in one of ``suffixes``: a folder's files, then its subfolders, sorted by name.
+
+    Iterative, so any depth is fine; linked folders are not entered (no loops);
+    a folder that cannot be listed, or a matching name that is not a regular
+    file (a broken link, a pipe that would block), comes as an InputError.
+    """
+    suffixes = tuple(s.lower() for s in suffixes)
+    stack = [Path(folder)]
+    while stack:
+        current = stack.pop()
+        try:
+            with os.scandir(current) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            yield InputError(f"cannot read folder ({exc.strerror or exc})", shown_path(current))
+            continue
+        subfolders = []
+        for entry in entries:
+            if _is_folder(entry):
+                subfolders.append(Path(entry.path))
+            elif Path(entry.name).suffix.lower() in suffixes:
+                if _is_file(entry):
+                    yield Path(entry.path)
+                else:
+                    yield InputError("not a regular file (a broken link, a pipe or a device)", shown_path(entry.path))
+        stack.extend(reversed(subfolders))
+
+
+def _is_folder(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+def _is_file(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
+# ---------------------------------------------------------------- lines
+
+
+@dataclass
+class _TooLong:
+    size: int  # without the newline
+    quotes: int
+    ended: bool  # by a newline (else by the end of the input)
+
+
+def _bounded(readline: Callable[[int], AnyStr], limit: int, newline: AnyStr, quote: AnyStr) -> Iterator:
+    """Lines (newline kept) of at most ``limit`` units; a longer one is read to its end in small chunks and
+    comes as `_TooLong`, so memory stays about ``limit`` whatever the line."""
+    while True:
+        line = readline(limit + 1)
+        if not line:
+            return
+        if len(line) <= limit or line.endswith(newline):
+            yield line
+            continue
+        size, quotes = len(line), line.count(quote)
+        while not line.endswith(newline):
+            line = readline(DRAIN_CHUNK)
+            size += len(line)
+            quotes += line.count(quote)
+            if not line:
+                break
+        ended = line.endswith(newline)
+        yield _TooLong(size - ended, quotes, ended)
+
+
+def _too_long(n: int, long: _TooLong, path: object, limit: int, unit: str = "bytes") -> BadLine:
+    message = f"line too long ({long.size:,} {unit}; the limit is {limit:,})"
+    return BadLine(message, path, n, long.quotes, long.size)
+
+
+def binary_lines(binary: IO[bytes], path: object, *, limit: int | None = None) -> Iterator[Line]:
+    """Lines of a binary stream as UTF-8 text (a first-line BOM dropped, line breaks as "\\n").
+
+    A line with a NUL byte, bad UTF-8 or more than ``limit`` bytes (default
+    `MAX_LINE_BYTES`) comes as a BadLine, and the next line is read as usual.
+    """
+    limit = MAX_LINE_BYTES if limit is None else limit
+    offset = 0
+    for n, raw in enumerate(_bounded(binary.readline, limit, b"\n", b'"'), start=1):
+        if isinstance(raw, _TooLong):
+            yield n, _too_long(n, raw, path, limit)
+            offset += raw.size + raw.ended
+            continue
+        if b"\x00" in raw:
+            yield n, BadLine("contains NUL bytes: a binary file, not text", path, n, raw.count(b'"'), len(raw))
+        else:
+            try:
+                line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                message = f"not valid UTF-8 (byte {offset + exc.start}); save the file as UTF-8"
+                yield n, BadLine(message, path, n, raw.count(b'"'), len(raw))
+            else:
+                yield n, _breaks(line)
+        offset += len(raw)
+
+
+def text_stream_lines(stream: IO[str], path: object, *, limit: int | None = None) -> Iterator[Line]:
+    """Lines of an already decoded text stream, bounded and checked like `binary_lines` (limit in characters)."""
+    limit = MAX_LINE_BYTES if limit is None else limit
+    n = 0
+    try:
+        for n, line in enumerate(_bounded(stream.readline, limit, "\n", '"'), start=1):
+            if isinstance(line, _TooLong):
+                yield n, _too_long(n, line, path, limit, "characters")
+            elif "\x00" in line:
+                yield n, BadLine("contains NUL bytes: a binary file, not text", path, n, line.count('"'), len(line))
+            elif found := _SURROGATE.search(line):
+                message = f"the line holds an invalid character (lone surrogate \\u{ord(found.group()):04x})"
+                yield n, BadLine(message, path, n, line.count('"'), len(line))
+            else:
+                yield n, _breaks(line)
+    except UnicodeDecodeError as exc:  # a stream decoded as it is read (UTF-16/32): what follows cannot be trusted
+        encoding = getattr(stream, "encoding", "text").upper()
+        yield n + 1, BadLine(f"not valid {encoding} despite its byte order mark ({exc.reason})", path, n + 1)
+
+
+def _breaks(line: str) -> str:
+    return line.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def file_lines(path: str | os.PathLike, *, limit: int | None = None) -> Iterator[Line]:
+    """``(line number, text)`` of each line of a file, newline kept; a line that cannot be read comes as a BadLine.
+
+    UTF-8 is decoded line by line (a BOM on the first line is dropped); a file
+    with a UTF-16 or UTF-32 byte order mark is decoded as a stream. Opening the
+    file is the one failure that raises (InputError naming it).
+    """
+    shown = shown_path(path)
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - closed in the finally below, after the generator is done
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", shown) from None
+    try:
+        head = fh.read(4)
+        found = next(((bom, codec) for bom, codec in _BOMS if head.startswith(bom)), None)
+        if found is None:
+            fh.seek(0)
+            yield from binary_lines(fh, shown, limit=limit)
+            return
+        bom, codec = found
+        fh.seek(len(bom))
+        with io.TextIOWrapper(fh, encoding=codec, newline="\n") as text:
+            yield from text_stream_lines(text, shown, limit=limit)
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", shown) from None
+    finally:
+        fh.close()
+
+
+def stdin_lines(stream: IO[str], *, limit: int | None = None) -> Iterator[Line]:
+    """Lines of standard input, decoded from its bytes as files are (UTF-8, no NUL, bounded length)."""
+    binary = getattr(stream, "buffer", None)
+    if binary is None:  # a text stream without bytes underneath (e.g. io.StringIO): already decoded
+        return text_stream_lines(stream, "stdin", limit=limit)
+    return binary_lines(binary, "stdin", limit=limit)
+
+
+# ---------------------------------------------------------------- records
+
+
+def iter_records(path: str | os.PathLike, *, limit: int | None = None) -> Iterator[tuple[int, dict | InputError]]:
+    """``(line, record)`` for each row of a JSONL or CSV file, or ``(line, error)`` for a bad row.
+
+    The file is read line by line, so memory stays flat however large it is;
+    a bad row never stops the rows after it. Only a file that cannot be opened
+    raises InputError.
+    """
+    limit = MAX_LINE_BYTES if limit is None else limit
+    lines = file_lines(path, limit=limit)
+    if Path(path).suffix.lower() == ".csv":
+        return _iter_csv(lines, shown_path(path), limit)
+    return _iter_jsonl(lines, shown_path(path))
+
+
+def _iter_jsonl(lines: Iterator[Line], path: str) -> Iterator[tuple[int, dict | InputError]]:
+    for n, raw in lines:
+        if isinstance(raw, InputError):
+            yield n, raw
+        elif raw.strip():
+            yield n, json_record(raw, path, n)
+
+
+class _Refused(ValueError):
+    pass
+
+
+def _parse_int(digits: str) -> int:
+    count = len(digits) - digits.startswith("-")
+    if count > MAX_INT_DIGITS:
+        raise _Refused(f"number too large ({count:,} digits; the limit is {MAX_INT_DIGITS:,})")
+    return int(digits)
+
+
+def _parse_constant(name: str) -> float:
+    raise _Refused(f"invalid JSON ({name} is not a JSON number)")
+
+
+_DECODER = json.JSONDecoder(parse_int=_parse_int, parse_constant=_parse_constant)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# What in a line's JSON text can decode to a lone surrogate or a NUL: only when it is there are the
+# decoded strings searched (a false alarm, such as an escaped backslash before "ud800", costs only time).
+_RISKY = re.compile(r"\\u(?:[dD][89abcdefABCDEF]|0000)|[\ud800-\udfff\x00]")
+
+
+def json_record(text: str, path: object, line: int) -> dict | InputError:
+    """One JSON Lines record, or the InputError that says what is wrong with it."""
+    try:
+        row = _DECODER.decode(text.rstrip("\n"))
+    except json.JSONDecodeError as exc:
+        return InputError(f"invalid JSON ({exc.msg.removesuffix(' at')} at column {exc.colno})", path, line)
+    except _Refused as exc:
+        return InputError(str(exc), path, line)
+    except RecursionError:
+        return InputError(f"nested too deeply (more than {MAX_DEPTH} levels)", path, line)
+    if not isinstance(row, dict):
+        return InputError(f"expected a JSON object, got {type(row).__name__}", path, line)
+    if not _RISKY.search(text) and text.count("[") + text.count("{") <= MAX_DEPTH:
+        return row  # nothing in it can be a surrogate, a NUL or too deep: no need to walk it
+    problem = record_problem(row)
+    return row if problem is None else InputError(problem, path, line)
+
+
+def record_problem(row: dict) -> str | None:
+    """What makes a decoded record unusable, or None: nesting over `MAX_DEPTH`, a lone surrogate or a NUL.
+
+    A lone surrogate (``"\\ud800"``) decodes to a string that no UTF-8 output can
+    hold, so it is refused here, where its line is known, not when it is written.
+    """
+    stack: list[tuple[str, object, int]] = [(str(k), k, 1) for k in row] + [(str(k), v, 1) for k, v in row.items()]
+    while stack:
+        field, value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return f"nested too deeply (more than {MAX_DEPTH} levels)"
+        if isinstance(value, str):
+            problem = _string_problem(value)
+            if problem:
+                return f"'{visible(field, keep='')}' holds {problem}"
+        elif isinstance(value, dict):
+            stack.extend((field, k, depth + 1) for k in value)
+            stack.extend((field, v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((field, v, depth + 1) for v in value)
+    return None
+
+
+def _string_problem(value: str) -> str | None:
+    found = _SURROGATE.search(value)
+    if found:
+        return f"an invalid Unicode escape (lone surrogate \\u{ord(found.group()):04x})"
+    if "\x00" in value:
+        return "a NUL character (\\u0000)"
+    return None
+
+
+# ---------------------------------------------------------------- CSV
+
+
+@dataclass
+class _Unclosed:
+    """A row whose quote never closes (by the end of the file, or within the length limit)."""
+
+    first: Line
+    at_end: bool
+
+
+def _quotes(text: str | BadLine) -> int:
+    return text.quotes if isinstance(text, BadLine) else text.count('"')
+
+
+def _size(text: str | BadLine) -> int:
+    return max(text.size, 1) if isinstance(text, BadLine) else len(text)
+
+
+def _csv_chunks(lines: Iterator[Line], limit: int) -> Iterator[list[Line] | _Unclosed]:
+    """Lines grouped into whole CSV rows: a row ends on the first line where its '"' count is even.
+
+    That is where the csv module ends a row too, so a bad row can be skipped
+    alone. When the count never evens out (a quote opened and never closed,
+    or a row longer than ``limit``), only the row's first line is given up and
+    the lines after it are read again as rows.
+    """
+    pending: deque[Line] = deque()
+
+    def next_line() -> Line | None:
+        return pending.popleft() if pending else next(lines, None)
+
+    while (first := next_line()) is not None:
+        chunk, quotes, size = [first], _quotes(first[1]), _size(first[1])
+        while quotes % 2 and size <= limit and (following := next_line()) is not None:
+            chunk.append(following)
+            quotes += _quotes(following[1])
+            size += _size(following[1])
+        if quotes % 2:
+            yield _Unclosed(first, at_end=size <= limit)
+            pending.extendleft(reversed(chunk[1:]))
+        else:
+            yield chunk
+
+
+def _chunk_rows(chunk: list[Line] | _Unclosed, path: str, limit: int) -> Iterator[tuple[int, list[str] | InputError]]:
+    """The CSV rows of one chunk; an error gives up the rest of the chunk (it is inside the bad row)."""
+    if isinstance(chunk, _Unclosed):
+        line, text = chunk.first
+        if isinstance(text, BadLine):
+            yield line, text
+            return
+        where = "by the end of the file" if chunk.at_end else f"within {limit:,} bytes"
+        yield line, InputError(f"invalid CSV (a quote opened on this line is not closed {where})", path, line)
+        return
+    first, last = chunk[0][0], chunk[-1][0]
+    span = f"; lines {first}-{last} skipped" if last > first else ""
+    bad = next((text for _, text in chunk if isinstance(text, BadLine)), None)
+    if bad is not None:
+        yield bad.line, InputError(bad.message + span, path, bad.line)
+        return
+    pieces, starts = [], []
+    for n, text in chunk:
+        for piece in _pieces(text):
+            pieces.append(piece)
+            starts.append(n)
+    reader = csv.reader(pieces, strict=True)
+    while (i := reader.line_num) < len(pieces):
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            rest = f"; lines {starts[i]}-{last} skipped" if last > starts[i] else ""
+            yield starts[i], InputError(f"invalid CSV ({exc}){rest}", path, starts[i])
+            return
+        yield starts[i], cells
+
+
+def _pieces(text: str) -> list[str]:
+    """A line cut at each "\n" (a lone CR became one): the csv module wants one line at a time."""
+    parts = text.split("\n")
+    return [p + "\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+
+
+def _iter_csv(lines: Iterator[Line], path: str, limit: int) -> Iterator[tuple[int, dict | InputError]]:
+    header: list[str] | None = None
+    for chunk in _csv_chunks(lines, limit):
+        for line, cells in _chunk_rows(chunk, path, limit):
+            if header is None:
+                if isinstance(cells, InputError):
+                    message = cells.message.replace("invalid CSV (", "invalid CSV header (", 1)
+                    yield line, InputError(message, path, line)
+                    return
+                header = [h.strip().lower() for h in cells]
+                if "text" not in header:
+                    columns = visible(", ".join(header), keep="") or "none"
+                    yield line, InputError(f"CSV has no 'text' column (columns: {columns})", path, line)
+                    return
+                continue
+            if isinstance(cells, InputError):
+                yield line, cells
+                continue
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) > len(header):
+                yield line, InputError(f"{len(cells)} cells but the header has {len(header)} columns", path, line)
+                continue
+            yield line, _csv_record(header, cells)
+
+
+def _csv_record(header: list[str], cells: list[str]) -> dict:
+    row = dict(zip(header, cells, strict=False))
+    if "labels" in row:
+        row["labels"] = [t.strip() for t in row["labels"].split(";") if t.strip()]
+    if "constructed" in row:
+        row["constructed"] = row["constructed"].strip().lower() in ("1", "true", "yes")
+    return row
