@@ -35,11 +35,14 @@ from tonecls.lexicon import (
     SPEECH_NOUNS,
     TITLES,
     VERBS,
+    actor_name,
     country_of,
     gazetteer,
 )
 
-_TOKEN = re.compile(r"\w+(?:['\u2019]\w+)*|[.,;:!?()]")
+# A dotted acronym ("U.S.", "E.U.'s") is one word, so that its stops are neither sentence ends nor names.
+_TOKEN = re.compile(r"(?:[A-Z]\.){2,}(?:['\u2019]s\b)?|\w+(?:['\u2019]\w+)*|[.,;:!?()]")
+_ACRONYM = re.compile(r"(?:[A-Z]\.){2,}")
 _POSSESSIVE = re.compile(r"['\u2019]s$")
 _SETTING_WORDS = MODIFIERS | {"separate", "written", "televised", "subsequent", "news"}
 
@@ -96,6 +99,8 @@ def np_word(t: Token, head: Token | None = None) -> bool:
     right after it ("transport ministry", "energy minister")."""
     low = t.low
     if low in INNER or low in OFFICIAL or low in MODIFIERS or t.cat:
+        return True
+    if _ACRONYM.fullmatch(t.word):
         return True
     if low in CLOSED or low in VERBS or low in SKIP or low in MODALS or not t.word.isalpha():
         return False
@@ -189,7 +194,7 @@ def actor_of(span: list[Token]) -> str | None:
             j = k
             while j + 1 < len(span) and span[j + 1].cat == cat and not span[j].poss:
                 j += 1
-            names[cat].append(" ".join(t.word for t in span[k : j + 1]))
+            names[cat].append(actor_name(" ".join(t.word for t in span[k : j + 1])))
             k = j
         k += 1
     org = organisation(span)
