@@ -231,8 +231,8 @@ def _resolve(doc: _Doc, a: int, b: int, s: int) -> tuple[str | None, str | None]
     if actor is None and all(t.low in OFFICIAL | INNER | DETERMINERS | MODIFIERS for t in span):
         head = span[-1].low  # "the ministry", "the spokesperson": someone just named; "the statement": the last
         h = next((h for h in recent if h.speaker and head in h.speaker.lower().split()), None)
-        if h is None and head in SPEECH_NOUNS and recent:
-            h = recent[0]
+        if h is None and head in SPEECH_NOUNS and recent and span[0].low in ("the", "this", "that"):
+            h = recent[0]  # "the statement said": the last one met ("a Foreign Ministry statement" is not)
         if h:
             return h.speaker, h.actor
     return speaker, actor

@@ -41,7 +41,18 @@ VERBS = (
         "admit admits admitted admitting slam slams slammed slamming".split()
     )
 ) - {"states", "notes", "calls"}  # more often nouns
-PHRASAL = {"made": ("it", "clear"), "makes": ("it", "clear"), "pointed": ("out",), "pointing": ("out",)}
+# Verbs of speech only with what follows them ("notes that", "calls on", "as X put it").
+PHRASAL = {
+    "made": (("it", "clear"),),
+    "makes": (("it", "clear"),),
+    "pointed": (("out",),),
+    "pointing": (("out",),),
+    "notes": (("that",),),
+    "states": (("that",),),
+    "calls": (("on",), ("upon",), ("for",)),
+    "put": (("it",),),
+    "puts": (("it",),),
+}
 OFFICIAL = frozenset(
     "ministry ministries minister ministers office spokesperson spokespersons spokesman spokeswoman spokespeople "
     "government governments president presidency premier ambassador ambassadors envoy envoys diplomat diplomats "
@@ -49,11 +60,16 @@ OFFICIAL = frozenset(
     "department embassy consulate statement communique communiqué official officials authorities counterpart "
     "counterparts chancellor cabinet commission committee delegation representative representatives commander "
     "chief king queen emir sultan nato administration leadership nations countries sides kremlin "
-    "parliament mfa fo general gen colonel col lieutenant lt maj admiral adm brigadier brig governor gov amb".split()
+    "parliament mfa fo general gen colonel col lieutenant lt maj admiral adm brigadier brig governor gov amb "
+    "adviser advisor advisers advisors aide aides negotiator negotiators chairperson chairman chairwoman "
+    "commissioner consul chargé attaché service mission command".split()
 )
 EXCLUDED = frozenset(
     "media agency news newspaper newspapers analysts analyst experts expert observers journalists journalist "
-    "critics users reports report writer author scholar scholars sources former ex late opposition".split()
+    "critics users reports report writer author scholar scholars sources former ex late opposition "
+    "retired researcher researchers professor lecturer fellow activist activists campaigner campaigners "
+    "advocacy charity ngo company firm broker brokers insurer insurers resident residents villager villagers "
+    "owner owners group groups".split()
 )
 INNER = frozenset("of for and both two".split())
 LINKS = frozenset("of for and".split())  # inside a noun phrase, never at its edge
@@ -66,7 +82,7 @@ MODIFIERS = frozenset(
 PRONOUNS = {"he": "person", "she": "person", "they": "plural", "both": "plural"}
 SKIP = frozenset(
     "also has have had been was were is are be being did does do not never further again later earlier today once "
-    "first then recently previously already still now long".split()
+    "first then recently previously already still now long only".split()
 )
 SETTINGS = frozenset("statement briefing conference interview meeting post message letter".split())
 MODALS = frozenset("must should would could might may can cannot will shall need needs ought to".split())
