@@ -174,6 +174,68 @@ def sentence_tokenizer() -> PunktSentenceTokenizer:
 
 
 def quote_spans(article: Article) -> list[tuple[int, int]]:
+    """Inner (start, end) of each quoted passage: double marks, curly or straight, and single marks as British
+    copy uses them ('...'). A quote inside another (nested marks of the other kind) is part of the outer one."""
+    spans = _double_quotes(article) + _single_quotes(article.clean)
+    spans.sort(key=lambda s: (s[0], -s[1]))
+    out: list[tuple[int, int]] = []
+    for s, e in spans:
+        if out and s < out[-1][1]:  # inside (or overlapping) the one before: not a quote of its own
+            continue
+        out.append((s, e))
+    return out
+
+
+_OPEN_BEFORE = frozenset(" \n([{-\u2013\u2014/\u201c\"")
+_CLOSE_AFTER = frozenset(" \n.,;:!?)]-\u2013\u2014\u201d\"")
+
+
+def _single_quotes(clean: str) -> list[tuple[int, int]]:
+    """Inner spans of single-quoted passages, told apart from apostrophes.
+
+    An opening mark follows a space (or a bracket, a dash) and comes before a word; a closing mark ends a
+    word and comes before a space or punctuation, so "isn't" and "Iran's" hold no mark. A plural possessive
+    ("the islanders' right") looks like a closing mark: inside a quote it closes only when no other closing
+    mark follows before the next opening one. Marks pair within a paragraph; an opening mark that finds no
+    closing one is an apostrophe ('90s, 'em) and is left alone.
+    """
+    marks = []  # (position, opening, looks like a plural possessive)
+    for i, ch in enumerate(clean):
+        if ch not in "'\u2018\u2019":
+            continue
+        before = clean[i - 1] if i else " "
+        after = clean[i + 1] if i + 1 < len(clean) else " "
+        if ch != "\u2019" and before in _OPEN_BEFORE and (after.isalnum() or after in "\u201c\""):
+            if not (after.isdigit() and clean[i + 2 : i + 4] == "0s"):
+                marks.append((i, True, False))
+        elif ch != "\u2018" and not before.isspace() and after in _CLOSE_AFTER:
+            possessive = before == "s" and after == " " and clean[i + 2 : i + 3].islower()
+            marks.append((i, False, possessive))
+    spans = []
+    k = 0
+    while k < len(marks):
+        pos, opening, _ = marks[k]
+        if not opening:
+            k += 1
+            continue
+        closes = []
+        for m in range(k + 1, len(marks)):
+            p2, opening2, possessive = marks[m]
+            if opening2 or "\n" in clean[pos:p2] or p2 - pos > MAX_QUOTE:
+                break
+            closes.append((m, possessive))
+        chosen = next((m for m, possessive in closes if not possessive), None)
+        if chosen is None and closes:
+            chosen = closes[-1][0]
+        if chosen is None:
+            k += 1
+            continue
+        spans.append((pos + 1, marks[chosen][0]))
+        k = chosen + 1
+    return [(s, e) for s, e in spans if clean[s:e].strip()]
+
+
+def _double_quotes(article: Article) -> list[tuple[int, int]]:
     """Inner (start, end) of each double-quoted passage, curly or straight."""
     clean, marks = article.clean, []
     for i, ch in enumerate(clean):
