@@ -55,6 +55,15 @@ FRAME_GAP = 4  # words allowed between a reporting verb and the quote it introdu
 RECENT = 3  # sentences back in which "he" or "she" finds its speaker
 ANAPHORA = 6  # sentences back in which "the ministry" or "the statement" finds its speaker
 _INTRO_STARTS = PREPOSITIONS | {"speaking", "while", "after", "before", "during", "following", "despite", "given"}
+_DATE = r"(?:[A-Z][a-z]{2,8}\.? \d{1,2}(?:, \d{4})?|\d{1,2} [A-Z][a-z]{2,8}\.?(?:,? \d{4})?)"
+# A wire dateline before the first sentence of a paragraph: "BISHKEK, March 4 (Wire) - ", "LONDON (AFP) - ",
+# "Addis Ababa, 19 November 2025: " (a place in ordinary letters only with a date).
+_DATELINE = re.compile(
+    r"(?:[A-Z][A-Z'\u2019.\-]{2,}(?:[ /][A-Z][A-Z'\u2019.\-]+)*(?:, [A-Z][a-z]+(?: [A-Z][a-z]+)?)?(?:, " + _DATE + ")?"
+    r"|[A-Z][a-z]+(?: [A-Z][a-z]+)?, " + _DATE + ")"
+    r"(?: \([^()\n]{1,30}\))? ?(?:[-\u2013\u2014]+|:) "
+)
+_SENTENCE_END = re.compile(r"[.!?:;\"\u201d\u2019)\]][*_]*$")
 
 
 @dataclass
@@ -95,7 +104,7 @@ def extract_statements(text: str, source: str) -> list[dict]:
         return []
     toks = tokenize(article.clean)
     starts = [t.start for t in toks]
-    bounds = [(bisect_left(starts, s), bisect_left(starts, e)) for s, e in article.sentences]
+    bounds = [(bisect_left(starts, _body_start(article, s, e)), bisect_left(starts, e)) for s, e in article.sentences]
     doc = _Doc(article, toks, bounds, starts, [e for _, e in article.sentences])
     quotes = quote_spans(article)
     for qs, qe in quotes:
@@ -107,6 +116,8 @@ def extract_statements(text: str, source: str) -> list[dict]:
     found: list[tuple[int, int, dict]] = []
     consumed: set[int] = set()
     for s in range(len(bounds)):
+        if _heading(article, s):
+            continue  # a headline repeats, shortened, what the article's sentences say
         reported = _reported(doc, s)
         for qs, qe in by_sentence.get(s, []):
             item = _quote(doc, s, qs, qe, reported is not None, consumed)
@@ -124,6 +135,23 @@ def extract_statements(text: str, source: str) -> list[dict]:
     for n, (_, _, item) in enumerate(found, start=1):
         out.append({"id": f"{stem}-{n:03d}", **item, "source": {"file": source, **item["source"]}})
     return out
+
+
+def _body_start(article: Article, start: int, end: int) -> int:
+    """Where a sentence's words begin: after the dateline when a paragraph opens with one."""
+    if start == 0 or article.clean[start - 1] == "\n":
+        m = _DATELINE.match(article.clean, start, end)
+        if m:
+            return m.end()
+    return start
+
+
+def _heading(article: Article, s: int) -> bool:
+    """A line of its own without a sentence's final stop: a headline, a letterhead, a byline."""
+    start, end = article.sentences[s]
+    clean = article.clean
+    alone = (start == 0 or clean[start - 1] == "\n") and (end == len(clean) or clean[end : end + 1] == "\n")
+    return alone and not _SENTENCE_END.search(clean[start:end])
 
 
 def extract_file(path: str | os.PathLike) -> list[dict]:

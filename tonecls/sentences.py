@@ -34,7 +34,7 @@ MAX_QUOTE = 1000  # characters; an opening mark with no close this near runs to 
 
 _LINK = re.compile(r"\[([^\[\]\n]{1,300})\]\([^()\s]{0,300}\)")
 _GAP = re.compile(r"[ \t\r]*\n[ \t\r]*\n\s*")
-_ENDS_SENTENCE = re.compile(r"[.!?:;\"\u201d\u2019)\]]\s*$")
+_ENDS_SENTENCE = re.compile(r"[.!?:;\"\u201d\u2019)\]][*_]*\s*$")  # markdown emphasis may close after the stop
 _JOINERS = frozenset(
     "a an the of to in on at by for from with into and or but nor as that than his her its their our my your "
     "between about against over under after before during while which who whose whom we he she they it".split()
@@ -58,9 +58,11 @@ class Article:
 def _paragraphs(text: str) -> list[tuple[int, int]]:
     """Blocks between blank lines, joined again where a blank line falls inside a sentence.
 
-    A blank line ends a paragraph after sentence punctuation or after a short
-    heading; it does not when the text goes on in lower case or after a word
-    such as "the" or "of" (page breaks in copied PDFs).
+    A blank line ends a paragraph after sentence punctuation or after a
+    heading: a short line, a line in capitals or a markdown heading, or any
+    line of its own (a headline, a byline) followed by a capital. It does not
+    when the text goes on in lower case or after a word such as "the" or "of",
+    nor after a block of several lines (page breaks in copied PDFs).
     """
     blocks, start = [], 0
     for gap in _GAP.finditer(text):
@@ -75,7 +77,9 @@ def _paragraphs(text: str) -> list[tuple[int, int]]:
             prev = text[out[-1][0] : out[-1][1]]
             words = prev.split()
             nxt = text[b_start:b_end].lstrip()
-            heading = len(words) <= 8 and "," not in prev
+            one_line = "\n" not in prev.strip()
+            capitals = prev.upper() == prev and any(c.isalpha() for c in prev)
+            heading = len(words) <= 8 and "," not in prev or one_line or capitals or prev.lstrip().startswith("#")
             joins = words[-1].lower() in _JOINERS or prev.rstrip()[-1] in ",-\u2013"
             if not _ENDS_SENTENCE.search(prev) and (nxt[:1].islower() or joins or not heading):
                 out[-1][1] = b_end
