@@ -23,17 +23,21 @@ from pathlib import Path
 
 from tonecls.corpus import read_text_file
 from tonecls.lexicon import (
+    ACTOR_NAMES,
     DETERMINERS,
     DISCOURSE,
     INNER,
     MODALS,
     MODIFIERS,
     OFFICIAL,
+    ORGANISATIONS,
     PERSONS,
     PLURAL,
     PREPOSITIONS,
     PRONOUNS,
     SPEECH_NOUNS,
+    actor_name,
+    country_of,
 )
 from tonecls.sentences import Article, quote_spans, split_article
 from tonecls.speech import (
@@ -48,6 +52,7 @@ from tonecls.speech import (
     np_right,
     subject,
     tokenize,
+    with_apposition,
 )
 
 FRAGMENT_WORDS = 4  # a quote this short is a fragment, kept only with its sentence
@@ -74,6 +79,7 @@ class _Said:
     speaker: str | None
     actor: str | None
     person: bool
+    mention: bool = False  # named as a sentence's subject without saying anything there ("X was blunt.")
 
 
 @dataclass
@@ -85,6 +91,7 @@ class _Doc:
     ends: list[int]  # end offset of each sentence
     said: list[_Said] = field(default_factory=list)
     known: set[str] = field(default_factory=set)  # name words of official speakers met so far
+    home: str | None = None  # the country of the article's dateline
 
     def text(self, a: int, b: int) -> str:
         return self.article.clean[self.toks[a].start : self.toks[b].end]
@@ -106,6 +113,7 @@ def extract_statements(text: str, source: str) -> list[dict]:
     starts = [t.start for t in toks]
     bounds = [(bisect_left(starts, _body_start(article, s, e)), bisect_left(starts, e)) for s, e in article.sentences]
     doc = _Doc(article, toks, bounds, starts, [e for _, e in article.sentences])
+    doc.home = _home(article)
     quotes = quote_spans(article)
     for qs, qe in quotes:
         for t in toks[bisect_left(starts, qs) : bisect_left(starts, qe)]:
@@ -118,17 +126,25 @@ def extract_statements(text: str, source: str) -> list[dict]:
     for s in range(len(bounds)):
         if _heading(article, s):
             continue  # a headline repeats, shortened, what the article's sentences say
+        before = len(found)
         reported = _reported(doc, s)
+        quoted = []
         for qs, qe in by_sentence.get(s, []):
             item = _quote(doc, s, qs, qe, reported is not None, consumed)
             if item:
                 found.append(item)
-        if reported and s not in consumed:
+                quoted.append((qs, qe))
+        clauses = _clauses(doc, s) if reported else []
+        if clauses:
+            found.extend(_clause_items(doc, s, clauses, quoted))
+        elif reported and s not in consumed:
             speaker, actor = _resolve(doc, *reported, s)
             lo, hi = bounds[s]
             first = _skip_discourse(toks, lo, hi)
             start, end = toks[first].start, article.sentences[s][1]
             found.append(_item(doc, s, "reported", start, end, speaker, actor, article.sentences[s]))
+        if len(found) == before:
+            _mention(doc, s)
     found.sort(key=lambda f: (f[0], f[1]))
     stem = Path(source).stem
     out = []
@@ -144,6 +160,17 @@ def _body_start(article: Article, start: int, end: int) -> int:
         if m:
             return m.end()
     return start
+
+
+def _home(article: Article) -> str | None:
+    """The country of the first dateline: "WASHINGTON/ASMARA, June 11 (Wire) - " is the United States."""
+    for start, end in article.sentences:
+        m = _DATELINE.match(article.clean, start, end) if start == 0 or article.clean[start - 1] == "\n" else None
+        if m:
+            place = re.split(r"[,/(:]| [-\u2013\u2014]", m.group())[0].strip()
+            name = actor_name(place.title() if place.isupper() else place)
+            return name if name in ACTOR_NAMES.values() else None
+    return None
 
 
 def _heading(article: Article, s: int) -> bool:
@@ -217,6 +244,69 @@ def _reported(doc: _Doc, s: int) -> tuple[int, int] | None:
     return None
 
 
+_CLAUSE_LINKS = frozenset("while whereas and but".split())
+
+
+def _clauses(doc: _Doc, s: int) -> list[tuple[int, tuple[int, int]]]:
+    """Where each speaker's part of a sentence begins, when two official speakers report in it.
+
+    "The chairperson said ..., while Ethiopia's minister said ...": the sentence is cut at "; " or at ", while",
+    ", whereas", ", and", ", but" (outside quotes) where the next part has an official speaker of its own.
+    Returns (first token, speaker) per part, or [] when fewer than two parts have one.
+    """
+    toks = doc.toks
+    lo, hi = doc.bounds[s]
+    cuts = [_skip_discourse(toks, lo, hi)]
+    for p in range(lo + 1, hi - 1):
+        link = toks[p].word == "," and toks[p + 1].low in _CLAUSE_LINKS and not toks[p + 1].quoted
+        if link or toks[p].word == ";" and not toks[p].quoted:  # the comma may close a quote: ',” while
+            cuts.append(p + 1 + (toks[p + 1].low in _CLAUSE_LINKS))
+    parts = []
+    for c_lo, c_hi in zip(cuts, [*cuts[1:], hi], strict=True):
+        for v in range(c_lo, c_hi):
+            if is_verb(doc.toks, v):
+                np = subject(toks, c_lo, v)
+                if np and _official(doc, *np) and (not _pronoun(doc, *np) or any(_resolve(doc, *np, s))):
+                    parts.append((c_lo, np))
+                    break
+    return parts if len(parts) >= 2 else []
+
+
+def _clause_items(doc: _Doc, s: int, parts: list, quoted: list[tuple[int, int]]) -> list[tuple]:
+    """One reported statement per speaker's part of a sentence; a part holding an extracted quote has it already."""
+    toks, article = doc.toks, doc.article
+    out = []
+    _, s_end = article.sentences[s]
+    for k, (c_lo, np) in enumerate(parts):
+        start = toks[parts[0][0] if k == 0 else c_lo].start
+        end = s_end
+        if k + 1 < len(parts):
+            nxt = parts[k + 1][0]
+            cut = nxt - 1 - (toks[nxt - 1].low in _CLAUSE_LINKS)
+            end = toks[cut - 1].end
+        if any(start <= qs < end for qs, _ in quoted):
+            continue
+        speaker, actor = _resolve(doc, *np, s)
+        out.append(_item(doc, s, "reported", start, end, speaker, actor, article.sentences[s]))
+    return out
+
+
+def _mention(doc: _Doc, s: int) -> None:
+    """Remember an official person who is a sentence's subject without speaking there, for a later "he" or "she":
+    "Egypt's foreign minister, Karim Mansour, was blunt on his way to the airport. "...," he told reporters."."""
+    toks = doc.toks
+    lo, hi = doc.bounds[s]
+    np = np_right(toks, _skip_discourse(toks, lo, hi), hi)
+    if not np or _pronoun(doc, *np) or not is_official(toks, *np, doc.known):
+        return
+    np = with_apposition(toks, np, hi)
+    span = toks[np[0] : np[1] + 1]
+    if any(t.low in PERSONS or t.cat == "leader" for t in span):
+        speaker, actor = _resolve(doc, *np, s)
+        doc.said.append(_Said(s, speaker, actor, True, mention=True))
+        doc.known.update(t.word for t in span if is_name(t) and t.cat not in ("country", "capital"))
+
+
 def _pronoun(doc: _Doc, a: int, b: int) -> bool:
     """He, she, they, both, the two, both sides: a speaker named before."""
     words = [t.low for t in doc.toks[a : b + 1]]
@@ -249,8 +339,8 @@ def _resolve(doc: _Doc, a: int, b: int, s: int) -> tuple[str | None, str | None]
         if h:
             return h.speaker, h.actor
     end = b
-    if span[-1].low in SPEECH_NOUNS and len(span) > 1 and toks[b - 1].poss:  # "the ministry's statement"
-        end = b - 1
+    if span[-1].low in SPEECH_NOUNS and len(span) > 1 and (toks[b - 1].poss or toks[b - 1].low in OFFICIAL):
+        end = b - 1  # "the ministry's statement", "a Foreign Ministry statement"
     start = a + (toks[a].low in DETERMINERS and a < end)
     speaker = doc.text(start, end)
     if toks[end].poss:
@@ -263,7 +353,53 @@ def _resolve(doc: _Doc, a: int, b: int, s: int) -> tuple[str | None, str | None]
             h = recent[0]  # "the statement said": the last one met ("a Foreign Ministry statement" is not)
         if h:
             return h.speaker, h.actor
-    return speaker, actor
+    return speaker, actor or _actor_nearby(doc, a, b, s)
+
+
+_GROUPINGS = frozenset("alliance bloc organisation organization union".split())
+
+
+def _actor_nearby(doc: _Doc, a: int, b: int, s: int) -> str | None:
+    """The actor of a speaker whose words name none, from what is around them.
+
+    "his government": the person just named; "its minister": the country named before; "the alliance's
+    secretary-general": the organisation named last; otherwise the country the sentence names first after
+    the speaker ("Prime Minister X said that Sweden ..."), else first before it ("'Britain's commitment ...,'
+    X said"); failing all, the country of the article's dateline ("LONDON (Reuters) - ").
+    """
+    toks = doc.toks
+    lo, hi = doc.bounds[s]
+    first = toks[a].low
+    if first in ("his", "her"):
+        recent = takewhile(lambda h: s - h.sentence <= RECENT, reversed(doc.said))
+        return next((h.actor for h in recent if h.person), None)
+    if any(t.low in _GROUPINGS for t in toks[max(a - 1, lo) : b + 1]):  # "the alliance's secretary-general"
+        return _last_organisation(toks, a, max(0, a - 600))
+    if first in ("its", "their"):
+        before = _countries(toks[lo:a])
+        return before[-1] if before else next(iter(_countries(toks[slice(*doc.bounds[max(s - 1, 0)])])), None)
+    after, before = _countries(toks[b + 1 : hi]), _countries(toks[lo:a])
+    return after[0] if after else before[0] if before else doc.home
+
+
+def _countries(span: list[Token]) -> list[str]:
+    """Countries a run of words names, by name or nationality, in order (each once)."""
+    found = []
+    for t in span:
+        name = actor_name(t.word) if t.cat == "country" else country_of(t.word) if t.cat == "demonym" else None
+        if name and name not in found:
+            found.append(name)
+    return found
+
+
+def _last_organisation(toks: list[Token], i: int, stop: int) -> str | None:
+    """The organisation named last before token ``i``: "NATO", "the European Union"."""
+    for k in range(i - 1, stop - 1, -1):
+        for n in (1, 2, 3):
+            name = ORGANISATIONS.get(tuple(t.word for t in toks[max(k - n + 1, 0) : k + 1]))
+            if name and name not in ("United States", "Russia"):
+                return name
+    return None
 
 
 def _quote(doc: _Doc, s: int, qs: int, qe: int, host_reported: bool, consumed: set[int]) -> tuple | None:
@@ -277,9 +413,10 @@ def _quote(doc: _Doc, s: int, qs: int, qe: int, host_reported: bool, consumed: s
     q_first, q_end = bisect_left(doc.starts, qs), bisect_left(doc.starts, qe)
     last = doc.sentence_of(max(qe - 1, qs))
     lo, hi = doc.bounds[s][0], doc.bounds[last][1]
-    fragment = sum(1 for t in toks[q_first:q_end] if t.word[0].isalnum()) <= FRAGMENT_WORDS
     before = any(t.low not in DISCOURSE and t.word != "," for t in toks[lo:q_first])
     after = any(t.word not in ".,;:!?" for t in toks[q_end:hi])
+    short = sum(1 for t in toks[q_first:q_end] if t.word[0].isalnum()) <= FRAGMENT_WORDS
+    fragment = short and (before or after)  # "That is not negotiation." alone is a sentence, not a fragment
     np_after = after_quote(toks, q_end, hi)
     lead, np_before = False, None  # a reporting verb right before the quote ("said in a statement, ...")
     for v in range(q_first - 1, max(lo, q_first - FRAME_GAP - 3) - 1, -1):
@@ -293,8 +430,8 @@ def _quote(doc: _Doc, s: int, qs: int, qe: int, host_reported: bool, consumed: s
         speaker, actor = _resolve(doc, *np, s)
         if not (speaker or actor):
             return None
-    elif framed and not np and not before and not fragment and doc.said and doc.said[-1].sentence >= s - 1:
-        speaker, actor = doc.said[-1].speaker, doc.said[-1].actor  # the previous speaker's quote goes on
+    elif framed and not np and not before and not fragment and (prev := _last_said(doc)) and prev.sentence >= s - 1:
+        speaker, actor = prev.speaker, prev.actor  # the previous speaker's quote goes on
     elif fragment and not host_reported and (np := _possessive_speaker(doc, lo, q_first)):
         speaker, actor = _resolve(doc, *np, s)  # "the spokesperson's use of terms like "illegal""
         framed = False
@@ -309,6 +446,10 @@ def _quote(doc: _Doc, s: int, qs: int, qe: int, host_reported: bool, consumed: s
     while end > start and article.clean[end - 1] in " ,;:":
         end -= 1
     return _item(doc, s, "quote", start, end, speaker, actor, context)
+
+
+def _last_said(doc: _Doc) -> _Said | None:
+    return next((h for h in reversed(doc.said) if not h.mention), None)
 
 
 def _possessive_speaker(doc: _Doc, lo: int, q_first: int) -> tuple[int, int] | None:

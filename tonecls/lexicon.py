@@ -218,7 +218,7 @@ def actor_name(name: str) -> str:
 
 
 CLOSED = DISCOURSE | CALENDAR | PREPOSITIONS | DETERMINERS | frozenset(PRONOUNS) | {"this", "these", "that", "it"}
-TITLES = frozenset("mr mrs ms dr prof gen lt col maj capt cmdr adm brig sgt gov sen rep pres amb".split())
+TITLES = frozenset("mr mrs ms dr prof gen lt col maj capt cmdr adm brig sgt gov sen rep pres amb hon rt".split())
 BE = frozenset("is are was were be been being".split())
 NOT_ADVERBS = frozenset("ally family reply supply rally assembly italy july".split())
 PERSONS = frozenset(

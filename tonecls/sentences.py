@@ -25,7 +25,7 @@ from tonecls.resources import PUNKT, read_text
 # Lower case, without the final period, as Punkt stores them.
 ABBREVIATIONS = frozenset(
     """
-    mr mrs ms messrs dr prof gen lt col maj capt cmdr adm brig sgt cpl gov sen rep pres amb min dept govt
+    mr mrs ms messrs dr prof gen lt col maj capt cmdr adm brig sgt cpl gov sen rep pres amb min dept govt hon rt
     u.s u.s.a u.k u.n e.u u.a.e d.c h.e st mt jr sr no nos vs etc inc ltd co corp approx est fig
     jan feb mar apr jun jul aug sep sept oct nov dec cd'a cd\u2019a
     """.split()

@@ -156,12 +156,27 @@ def np_left(toks: list[Token], lo: int, i: int) -> tuple[int, int] | None:
     if found is None:
         return None
     start = found[0]
-    k = start - 1  # "the spokesperson of the Ethiopian prime minister's office"
-    if k - 1 >= lo and toks[k].low in _COMPLEMENT and toks[start].low in DETERMINERS and toks[k - 1].low in OFFICIAL:
-        outer = _np_left(toks, lo, k - 1)
-        if outer:
-            start = outer[0]
+    k = start - 1  # "the spokesperson of the Ethiopian prime minister's office", "the head of the coast guard"
+    if k - 1 >= lo and toks[k].low in _COMPLEMENT and toks[start].low in DETERMINERS:
+        title = toks[k - 1].low
+        if title in OFFICIAL or title in _HEADS and is_official(toks, start, found[1], set()):
+            outer = _np_left(toks, lo, k - 1) if title in OFFICIAL else _np_left_head(toks, lo, k - 1)
+            if outer:
+                start = outer[0]
     return start, end
+
+
+_HEADS = frozenset("head chief director leader".split())  # official when what they lead is
+
+
+def _np_left_head(toks: list[Token], lo: int, k: int) -> tuple[int, int]:
+    """"the head" ending at ``k``, with its determiner and modifiers."""
+    j = k
+    while j - 1 >= lo and (toks[j - 1].low in MODIFIERS or toks[j - 1].low in DETERMINERS):
+        j -= 1
+        if toks[j].low in DETERMINERS:
+            break
+    return j, k
 
 
 def _np_left(toks: list[Token], lo: int, i: int) -> tuple[int, int] | None:
@@ -184,6 +199,12 @@ def _np_left(toks: list[Token], lo: int, i: int) -> tuple[int, int] | None:
             )
             before = toks[j - 1] if j - 1 >= lo else None
             if names and before and (before.low in OFFICIAL or before.cat in ("country", "capital")):
+                j -= 1
+                continue
+            # "Ministry of Foreign Affairs, Foreign Trade and Immigration of Belize": an office's name in capitals
+            titled = start is not None and all(x.word[:1].isupper() or x.low in INNER for x in toks[start : i + 1])
+            office = any(toks[m].low in OFFICIAL for m in range(max(lo, j - 5), j))
+            if titled and office and before and before.word[:1].isupper() and before.low not in OFFICIAL:
                 j -= 1
                 continue
             break
@@ -362,7 +383,7 @@ def with_apposition(toks: list[Token], np: tuple[int, int], hi: int) -> tuple[in
     k = np[1] + 1
     if k + 1 >= hi or toks[k].word != ",":
         return np
-    end = next((m for m in range(k + 1, hi) if toks[m].word in ",;:."), hi)
+    end = next((m for m in range(k + 1, hi) if toks[m].word in ",;:." and not _title_stop(toks, m)), hi)
     segment = toks[k + 1 : end]
     if _names(segment) or _described(segment):
         return np[0], end - 1
