@@ -123,6 +123,8 @@ def extract_statements(text: str, source: str) -> list[dict]:
         by_sentence.setdefault(doc.sentence_of(q[0]), []).append(q)
     found: list[tuple[int, int, dict]] = []
     consumed: set[int] = set()
+    release = _is_release(article)
+    issuer: tuple[str | None, str | None] | None = None
     for s in range(len(bounds)):
         if _heading(article, s):
             continue  # a headline repeats, shortened, what the article's sentences say
@@ -143,8 +145,14 @@ def extract_statements(text: str, source: str) -> list[dict]:
             first = _skip_discourse(toks, lo, hi)
             start, end = toks[first].start, article.sentences[s][1]
             found.append(_item(doc, s, "reported", start, end, speaker, actor, article.sentences[s]))
+        if release and len(found) == before and s not in consumed:
+            item = _release_sentence(doc, s, issuer)
+            if item:
+                found.append(item)
         if len(found) == before:
             _mention(doc, s)
+        elif release and issuer is None:
+            issuer = found[before][2]["speaker"], found[before][2]["actor"]
     found.sort(key=lambda f: (f[0], f[1]))
     stem = Path(source).stem
     out = []
@@ -160,6 +168,40 @@ def _body_start(article: Article, start: int, end: int) -> int:
         if m:
             return m.end()
     return start
+
+
+_RELEASE = re.compile(
+    r"\b(?:press release|press statement|news release|media release|statement (?:by|of|from)|joint statement"
+    r"|communiqu[eé]|readout)\b",
+    re.IGNORECASE,
+)
+
+
+def _is_release(article: Article) -> bool:
+    """A press release or official statement: one of the headings before its first sentence says so."""
+    for s in range(len(article.sentences)):
+        if not _heading(article, s):
+            return False
+        if _RELEASE.search(article.clean[slice(*article.sentences[s])]):
+            return True
+    return False
+
+
+def _release_sentence(doc: _Doc, s: int, issuer: tuple[str | None, str | None] | None) -> tuple | None:
+    """In a press release every sentence is a statement of the office that issued it (it published them all):
+    its own official subject speaks ("The Government of Belize considers ..."), else the issuer."""
+    toks = doc.toks
+    lo, hi = doc.bounds[s]
+    first = _skip_discourse(toks, lo, hi)
+    np = np_right(toks, first, hi)
+    if np and not _pronoun(doc, *np) and is_official(toks, *np, doc.known):
+        speaker, actor = _resolve(doc, *np, s)
+    elif issuer:
+        speaker, actor = issuer
+    else:
+        return None
+    start, end = toks[first].start, doc.article.sentences[s][1]
+    return _item(doc, s, "reported", start, end, speaker, actor, doc.article.sentences[s])
 
 
 def _home(article: Article) -> str | None:
