@@ -17,11 +17,13 @@ from __future__ import annotations
 import os
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import takewhile
 from pathlib import Path
 
 from tonecls.corpus import read_text_file
+from tonecls.errors import InputError
 from tonecls.lexicon import (
     ACTOR_NAMES,
     DETERMINERS,
@@ -55,6 +57,7 @@ from tonecls.speech import (
     with_apposition,
 )
 
+ARTICLE_SUFFIXES = (".txt", ".md")  # as `tonecls score` reads folders
 FRAGMENT_WORDS = 4  # a quote this short is a fragment, kept only with its sentence
 FRAME_GAP = 4  # words allowed between a reporting verb and the quote it introduces ("said in a statement, ...")
 RECENT = 3  # sentences back in which "he" or "she" finds its speaker
@@ -101,10 +104,11 @@ class _Doc:
         return min(bisect_right(self.ends, offset), len(self.ends) - 1)
 
 
-def extract_statements(text: str, source: str) -> list[dict]:
+def extract_statements(text: str, source: str, prefix: str | None = None) -> list[dict]:
     """Official statements in an article, in order: quotes and reported speech with speaker, actor and offsets.
 
-    ``source`` names the article (its file name); ids are ``{stem}-{n:03d}`` in order of position.
+    ``source`` names the article (its file name); ids are ``{prefix}-{n:03d}`` in order of position, the prefix
+    being the file name's stem unless given.
     """
     article = split_article(text)
     if not article.sentences:
@@ -154,7 +158,7 @@ def extract_statements(text: str, source: str) -> list[dict]:
         elif release and issuer is None:
             issuer = found[before][2]["speaker"], found[before][2]["actor"]
     found.sort(key=lambda f: (f[0], f[1]))
-    stem = Path(source).stem
+    stem = prefix or Path(source).stem
     out = []
     for n, (_, _, item) in enumerate(found, start=1):
         out.append({"id": f"{stem}-{n:03d}", **item, "source": {"file": source, **item["source"]}})
@@ -223,9 +227,85 @@ def _heading(article: Article, s: int) -> bool:
     return alone and not _SENTENCE_END.search(clean[start:end])
 
 
-def extract_file(path: str | os.PathLike) -> list[dict]:
+def extract_file(path: str | os.PathLike, prefix: str | None = None) -> list[dict]:
     """Statements of one UTF-8 text file (an unreadable file raises InputError naming it)."""
-    return extract_statements(read_text_file(path), str(path))
+    return extract_statements(read_text_file(path), str(path), prefix)
+
+
+def extract_paths(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, list[dict]] | InputError]:
+    """Statements of each article named or found in the folders named, in order; a file or folder that cannot
+    be read comes as an InputError naming it, and the rest go on.
+
+    Ids stay unique across the run: an article whose file name was met before in this run ("a/report.txt",
+    "b/report.txt") gets its path in its ids ("b/report-001").
+    """
+    seen: set[str] = set()
+    for found in article_files(paths):
+        if isinstance(found, InputError):
+            yield found
+            continue
+        prefix = found.stem
+        if prefix in seen:
+            prefix = found.with_suffix("").as_posix()
+        seen.add(prefix)
+        try:
+            yield found, extract_file(found, prefix)
+        except InputError as exc:
+            yield exc
+
+
+def article_files(paths: Iterable[str | os.PathLike]) -> Iterator[Path | InputError]:
+    """The articles named: a file as given, a folder as every .txt and .md file below it (sorted, as `tonecls
+    score` reads folders); a missing path or an empty folder comes as an InputError."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            empty = True
+            for found in walk_files(path, ARTICLE_SUFFIXES):
+                empty = empty and isinstance(found, InputError)
+                yield found
+            if empty:
+                yield InputError(f"no {' or '.join(ARTICLE_SUFFIXES)} files in this folder", path)
+        elif path.exists():
+            yield path
+        else:
+            yield InputError("no such file or folder", path)
+
+
+def walk_files(folder: str | os.PathLike, suffixes: Iterable[str]) -> Iterator[Path | InputError]:
+    """Files below ``folder`` ending in one of ``suffixes``: a folder's files, then its subfolders, sorted by name.
+
+    Iterative, so any depth is fine; linked folders are not entered (no loops); a folder that cannot be listed,
+    or a matching name that is not a regular file (a broken link, a pipe that would block), comes as an
+    InputError.
+    """
+    suffixes = tuple(s.lower() for s in suffixes)
+    stack = [Path(folder)]
+    while stack:
+        current = stack.pop()
+        try:
+            with os.scandir(current) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            yield InputError(f"cannot read folder ({exc.strerror or exc})", current)
+            continue
+        subfolders = []
+        for entry in entries:
+            if _entry_is(entry, "dir"):
+                subfolders.append(Path(entry.path))
+            elif Path(entry.name).suffix.lower() in suffixes:
+                if _entry_is(entry, "file"):
+                    yield Path(entry.path)
+                else:
+                    yield InputError("not a regular file (a broken link, a pipe or a device)", entry.path)
+        stack.extend(reversed(subfolders))
+
+
+def _entry_is(entry: os.DirEntry, kind: str) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False) if kind == "dir" else entry.is_file()
+    except OSError:
+        return False
 
 
 def _skip_discourse(toks: list[Token], lo: int, hi: int) -> int:

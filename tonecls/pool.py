@@ -12,6 +12,7 @@ from tonecls.errors import InputError
 def read_pool(path: str | os.PathLike) -> list[Statement]:
     """Statements of a pool file (JSONL or CSV with a `text` column); a bad row is an error with its line."""
     path = Path(path)
+    refuse_article(path)
     out = []
     for line, row in iter_records(path):
         if isinstance(row, InputError):
@@ -23,3 +24,21 @@ def read_pool(path: str | os.PathLike) -> list[Statement]:
     if not out:
         raise InputError("no statements in this pool", path)
     return out
+
+
+ARTICLE_SUFFIXES = (".txt", ".md")
+
+
+def refuse_article(path: Path) -> None:
+    """An article where a pool is expected is an error that says how to make the pool.
+
+    Not extracted on the fly: extraction is a step whose output is worth a look (who was found, who was
+    missed), and the pool it writes is what keeps statement ids, and so the labels made from them, stable
+    from one run of `suggest` or `label` to the next.
+    """
+    if path.suffix.lower() in ARTICLE_SUFFIXES:
+        raise InputError(
+            "this is an article, not a pool of statements; make a pool first with "
+            f"`tonecls extract {path} --out pool.jsonl` and pass pool.jsonl",
+            path,
+        )
