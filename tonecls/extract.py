@@ -28,6 +28,7 @@ from tonecls.lexicon import (
     ACTOR_NAMES,
     DETERMINERS,
     DISCOURSE,
+    EXCLUDED,
     INNER,
     MODALS,
     MODIFIERS,
@@ -374,7 +375,8 @@ def _clauses(doc: _Doc, s: int) -> list[tuple[int, tuple[int, int]]]:
 
     "The chairperson said ..., while Ethiopia's minister said ...": the sentence is cut at "; " or at ", while",
     ", whereas", ", and", ", but" (outside quotes) where the next part has an official speaker of its own.
-    Returns (first token, speaker) per part, or [] when fewer than two parts have one.
+    Returns (first token, speaker) per part, the speaker None for a part in which someone not official reports
+    ("..., but analysts said ..."), or [] when no such cut is needed.
     """
     toks = doc.toks
     lo, hi = doc.bounds[s]
@@ -383,15 +385,19 @@ def _clauses(doc: _Doc, s: int) -> list[tuple[int, tuple[int, int]]]:
         link = toks[p].word == "," and toks[p + 1].low in _CLAUSE_LINKS and not toks[p + 1].quoted
         if link or toks[p].word == ";" and not toks[p].quoted:  # the comma may close a quote: ',” while
             cuts.append(p + 1 + (toks[p + 1].low in _CLAUSE_LINKS))
-    parts = []
+    parts: list[tuple[int, tuple[int, int] | None]] = []
     for c_lo, c_hi in zip(cuts, [*cuts[1:], hi], strict=True):
         for v in range(c_lo, c_hi):
-            if is_verb(doc.toks, v):
-                np = subject(toks, c_lo, v)
-                if np and _official(doc, *np) and (not _pronoun(doc, *np) or any(_resolve(doc, *np, s))):
-                    parts.append((c_lo, np))
-                    break
-    return parts if len(parts) >= 2 else []
+            if not is_verb(doc.toks, v):
+                continue
+            np = subject(toks, c_lo, v)
+            if np and _official(doc, *np) and (not _pronoun(doc, *np) or any(_resolve(doc, *np, s))):
+                parts.append((c_lo, np))
+            elif np and not _pronoun(doc, *np) or v > c_lo and toks[v - 1].low in EXCLUDED:
+                parts.append((c_lo, None))  # "..., but analysts said ...": someone else's part, left out
+            break
+    official = sum(np is not None for _, np in parts)
+    return parts if official >= 2 or official and len(parts) > official else []
 
 
 def _clause_items(doc: _Doc, s: int, parts: list, quoted: list[tuple[int, int]]) -> list[tuple]:
@@ -400,6 +406,8 @@ def _clause_items(doc: _Doc, s: int, parts: list, quoted: list[tuple[int, int]])
     out = []
     _, s_end = article.sentences[s]
     for k, (c_lo, np) in enumerate(parts):
+        if np is None:
+            continue
         start = toks[parts[0][0] if k == 0 else c_lo].start
         end = s_end
         if k + 1 < len(parts):

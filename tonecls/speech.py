@@ -371,8 +371,9 @@ def _described(segment: list[Token]) -> bool:
         return False
     if any(is_verb(segment, k) or t.low in ("who", "which") for k, t in enumerate(segment)):
         return False
-    first = segment[0].low
-    return (first in DETERMINERS or first in OFFICIAL or first in MODIFIERS) and is_official(
+    first = segment[0].low  # "the spokesperson of ...", "Chile's deputy foreign minister", "Chilean envoy"
+    opens = first in DETERMINERS or first in OFFICIAL or first in MODIFIERS or segment[0].cat is not None
+    return opens and is_official(
         segment, 0, len(segment) - 1, set()
     )
 
