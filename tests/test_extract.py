@@ -497,3 +497,34 @@ def test_suggest_and_label_given_an_article_say_how_to_make_a_pool(tmp_path, com
         f"`tonecls extract {article} --out pool.jsonl` and pass pool.jsonl"
     )
     assert "invalid JSON" not in result.output
+
+
+def test_he_or_she_after_a_non_official_is_not_the_official_before():
+    text = (
+        'Chile\'s foreign minister said the border would reopen. "We want calm," she told reporters.\n\n'
+        "Ana Soto, who runs a shop near the border, said she had not slept for days. "
+        '"I will believe it when I see it," she said.\n\n'
+        'The captain of a fishing boat said his crew had been frightened. "They followed us," he said.'
+    )
+    items = extract_statements(text, "x.txt")
+    assert [i["text"] for i in items] == ["Chile's foreign minister said the border would reopen.", "We want calm"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Malaysia said nothing at all.",
+        "Azerbaijan has never welcomed the monitoring mission.",
+        "The ministry did not say when the talks would resume.",
+    ],
+)
+def test_negated_speech_is_not_a_statement(sentence):
+    assert extract_statements(sentence, "x.txt") == []
+
+
+def test_contact_lines_end_a_press_release():
+    text = (
+        "PRESS RELEASE\n\nThe Ministry of Foreign Affairs of Chile condemns the seizure of the vessel.\n\n"
+        "For media enquiries: Press Department, tel. +56 2 0000 0000\n"
+    )
+    assert len(extract_statements(text, "release.txt")) == 1

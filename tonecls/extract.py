@@ -34,6 +34,7 @@ from tonecls.lexicon import (
     MODIFIERS,
     OFFICIAL,
     ORGANISATIONS,
+    PEOPLE,
     PERSONS,
     PLURAL,
     PREPOSITIONS,
@@ -150,6 +151,8 @@ def extract_statements(text: str, source: str, prefix: str | None = None) -> lis
             first = _skip_discourse(toks, lo, hi)
             start, end = toks[first].start, article.sentences[s][1]
             found.append(_item(doc, s, "reported", start, end, speaker, actor, article.sentences[s]))
+        if release and _BOILERPLATE.match(article.clean, toks[bounds[s][0]].start if bounds[s][0] < len(toks) else 0):
+            release = False  # contacts and the end mark: what follows is not the release's text
         if release and len(found) == before and s not in consumed:
             item = _release_sentence(doc, s, issuer)
             if item:
@@ -178,6 +181,13 @@ def _body_start(article: Article, start: int, end: int) -> int:
 _RELEASE = re.compile(
     r"\b(?:press release|press statement|news release|media release|statement (?:by|of|from)|joint statement"
     r"|communiqu[eé]|readout)\b",
+    re.IGNORECASE,
+)
+
+
+_BOILERPLATE = re.compile(
+    r"(?:for (?:media|press|further) (?:enquiries|inquiries|information)|(?:media|press) contacts?\b|contacts?:"
+    r"|tel\b|phone\b|e-?mail\b|###|-+ ?ends? ?-+|ends?$)",
     re.IGNORECASE,
 )
 
@@ -334,7 +344,7 @@ def _reported(doc: _Doc, s: int) -> tuple[int, int] | None:
             if np and _official(doc, *np):
                 return np
     for v in range(lo, hi):
-        if is_verb(toks, v):
+        if is_verb(toks, v) and not _negated(toks, lo, v):
             np = subject(toks, lo, v)
             if np and _official(doc, *np) and (not _pronoun(doc, *np) or any(_resolve(doc, *np, s))):
                 return np
@@ -428,6 +438,8 @@ def _mention(doc: _Doc, s: int) -> None:
     lo, hi = doc.bounds[s]
     np = np_right(toks, _skip_discourse(toks, lo, hi), hi)
     if not np or _pronoun(doc, *np) or not is_official(toks, *np, doc.known):
+        if _someone_else(doc, s):
+            doc.said.append(_Said(s, None, None, True, mention=True))  # "he" next is them: no official speaker
         return
     np = with_apposition(toks, np, hi)
     span = toks[np[0] : np[1] + 1]
@@ -435,6 +447,30 @@ def _mention(doc: _Doc, s: int) -> None:
         speaker, actor = _resolve(doc, *np, s)
         doc.said.append(_Said(s, speaker, actor, True, mention=True))
         doc.known.update(t.word for t in span if is_name(t) and t.cat not in ("country", "capital"))
+
+
+def _someone_else(doc: _Doc, s: int) -> bool:
+    """A person who is not an official reports in this sentence ("Anahit Grigoryan, who runs a shop, said ...",
+    "said Gulnara Mamatova, a teacher", "The captain of the fishing boat said ...")."""
+    toks = doc.toks
+    lo, hi = doc.bounds[s]
+    for v in range(lo, hi):
+        n = is_verb(toks, v)
+        if not n:
+            continue
+        np = subject(toks, lo, v) or (np_right(toks, v + n, hi) if v + n < hi else None)
+        if np and is_official(toks, *np, doc.known):
+            return False
+        window = toks[np[0] : np[1] + 1] if np else toks[max(lo, v - 6) : v]
+        return sum(is_name(t) and not t.cat for t in window) >= 2 or any(t.low in PEOPLE for t in window)
+    return False
+
+
+def _negated(toks: list[Token], lo: int, v: int) -> bool:
+    """ "Malaysia said nothing", "Azerbaijan has never welcomed", "did not say": no statement was made."""
+    if v + 1 < len(toks) and toks[v + 1].low == "nothing":
+        return True
+    return any(t.low in ("not", "never") or t.low.endswith("n't") for t in toks[max(lo, v - 3) : v])
 
 
 def _pronoun(doc: _Doc, a: int, b: int) -> bool:

@@ -226,6 +226,12 @@ PERSONS = frozenset(
     "chancellor king queen emir sultan representative counterpart commander chief".split()
 )
 PLURAL = frozenset("both the two sides countries nations governments".split())
+# People who are not officials, as the subject of a sentence: a later "he" or "she" is them, not an official.
+PEOPLE = frozenset(
+    "captain teacher farmer fisherman resident villager headmaster headmistress worker student driver doctor "
+    "witness owner manager journalist correspondent analyst expert researcher professor scholar activist "
+    "shopkeeper mother father man woman".split()
+)
 
 
 @functools.cache
