@@ -237,6 +237,11 @@ FRAMES = {
     "Name, title, said": 'Ana Ruiz, Chile\'s {t}, said: "{q}."',
     "title, Name, said": '"{q}," Chile\'s {t}, Ana Ruiz, said.',
 }
+SENT_TO = {  # titles of officials sent somewhere: where they are sent is not who they speak for
+    "title to X, Name, wrote": 'Chile\'s {t} to Peru, Ana Ruiz, wrote on X: "{q}."',
+    "Title to X Name said": '"{q}," Chilean {T} to Peru Ana Ruiz said.',
+    "said Name, title to X": '"{q}," said Ana Ruiz, Chile\'s {t} to Peru.',
+}
 
 
 @pytest.mark.parametrize("frame", FRAMES)
@@ -246,6 +251,13 @@ def test_quote_is_attributed_to_a_titled_speaker_before_or_after_it(title, frame
     item = one(text, kind="quote", actor="Chile")
     assert item["text"].rstrip(".") == QUOTE
     assert "Ana Ruiz" in item["speaker"]
+
+
+@pytest.mark.parametrize("frame", SENT_TO)
+@pytest.mark.parametrize("title", ["Ambassador", "Envoy", "Special Envoy", "Adviser", "High Representative"])
+def test_an_official_sent_to_a_country_speaks_for_their_own(title, frame):
+    item = one(SENT_TO[frame].format(q=QUOTE, T=title, t=title.lower()), kind="quote", actor="Chile")
+    assert item["text"].rstrip(".") == QUOTE and "Ana Ruiz" in item["speaker"]
 
 
 @pytest.mark.parametrize("title", TITLES)

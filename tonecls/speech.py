@@ -156,8 +156,10 @@ def np_left(toks: list[Token], lo: int, i: int) -> tuple[int, int] | None:
     if found is None:
         return None
     start = found[0]
-    k = start - 1  # "the spokesperson of the Ethiopian prime minister's office", "the head of the coast guard"
-    if k - 1 >= lo and toks[k].low in _COMPLEMENT and toks[start].low in DETERMINERS:
+    k = start - 1  # "the spokesperson of the Ethiopian prime minister's office", "the head of the coast guard",
+    # "ambassador to Japan", "Ambassador to Manila Wang Dehai"
+    capital_after_to = k >= lo and toks[k].low == "to" and toks[start].word[:1].isupper()
+    if k - 1 >= lo and toks[k].low in _COMPLEMENT and (toks[start].low in DETERMINERS or capital_after_to):
         title = toks[k - 1].low
         if title in OFFICIAL or title in _HEADS and is_official(toks, start, found[1], set()):
             outer = _np_left(toks, lo, k - 1) if title in OFFICIAL else _np_left_head(toks, lo, k - 1)
@@ -253,7 +255,14 @@ def organisation(span: list[Token]) -> str | None:
 
 
 def actor_of(span: list[Token]) -> str | None:
-    """The country a speaker's words name; failing one, the organisation, the nationality's country or the capital."""
+    """The country a speaker's words name; failing one, the organisation, the nationality's country or the capital.
+
+    Where an official is sent to is not who they speak for: "Cambodia's ambassador to the UN" is Cambodia.
+    """
+    sent = next((k for k in range(1, len(span)) if span[k].low == "to" and span[k - 1].low in OFFICIAL), None)
+    if sent is not None:
+        rest = next((k for k in range(sent, len(span)) if span[k].word == ","), len(span))
+        span = span[:sent] + span[rest:]
     names: dict[str, list[str]] = {"country": [], "capital": []}
     k = 0
     while k < len(span):
