@@ -67,3 +67,12 @@ def test_memory_script(tmp_path, tiny_model_path, sizes):
     result = json.loads((tmp_path / "memory.json").read_text())
     assert [result["runs"][s]["rows_written"] for s in sizes] == [20, 40]
     assert result["runs"]["20"]["peak_rss_mb"] > 10
+
+
+def test_extraction_script_measures_the_new_articles(tmp_path):
+    out = run_script("extraction.py", "--seeds", tmp_path / "no-seeds", "--split", "tuning", "--out-dir", tmp_path)
+    assert "skipped the seed articles" in out and "### New articles, tuning" in out
+    result = json.loads((tmp_path / "extraction.json").read_text())
+    tuning = result["new_articles"]["tuning"]
+    assert tuning["overall"]["seeds"] == 74 and "held-out" not in result["new_articles"]
+    assert tuning["overall"]["recall"] >= 0.9  # these six articles were read while the rules were written

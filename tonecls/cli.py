@@ -421,9 +421,10 @@ def suggest(pool: str, n: int, model_path: str | None, json_: bool) -> None:
         tonecls suggest pool.jsonl --n 10
     """
     from tonecls.output import json_line, visible
-    from tonecls.pool import read_pool
+    from tonecls.pool import read_pool, refuse_article
     from tonecls.suggest import suggest_next
 
+    refuse_article(Path(pool))  # before the model loads: an article given for a pool is a quick, clear error
     model = _load(model_path)
     for rank, s in enumerate(suggest_next(model, read_pool(pool, on_skip=_skip_note), n=n), start=1):
         scores = {t: round(float(p), 4) for t, p in zip(TONES, s.probs, strict=True)}
@@ -492,8 +493,9 @@ def label(pool, into, text, tones, id_, order, model_path) -> None:
         return
     if not pool:
         raise click.UsageError("give POOL to label, or --text")
-    from tonecls.pool import read_pool
+    from tonecls.pool import read_pool, refuse_article
 
+    refuse_article(Path(pool))
     model = _load(model_path)
     statements = read_pool(pool, on_skip=_skip_note)
     if order == "suggest":
@@ -646,26 +648,42 @@ def report(scored: tuple[str, ...], out: str, png_dir: str | None, force: bool, 
 
 
 @cli.command()
-@click.argument("articles", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("articles", nargs=-1, required=True, type=click.Path())
 @click.option("--out", type=click.Path(dir_okay=False), help="Pool file to write (.jsonl; default: standard output).")
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
-def extract(articles: tuple[str, ...], out: str | None, force: bool) -> None:
+@click.option("-q", "--quiet", is_flag=True, help="No skip notes on standard error.")
+def extract(articles: tuple[str, ...], out: str | None, force: bool, quiet: bool) -> None:
     """Find the official statements in plain-text articles: quotes with their speaker, and reported speech.
+
+    ARTICLES are .txt or .md files, or folders (every .txt and .md file below them, sorted). A file that
+    cannot be read is reported and skipped.
 
     \b
     Example:
         tonecls extract article.txt --out pool.jsonl
+        tonecls extract articles/ --out pool.jsonl
         tonecls suggest pool.jsonl
     """
     from tonecls.atomic import check_writable, write_atomic
-    from tonecls.extract import extract_file
-    from tonecls.output import json_line
+    from tonecls.errors import InputError
+    from tonecls.extract import extract_paths
+    from tonecls.output import json_line, visible
 
     if out is not None:
         if not out.endswith(".jsonl"):
             raise ToneclsError(f"{out}: the pool is written as JSON Lines; use a .jsonl file")
         check_writable(out, overwrite=force)
-    found = [item for path in articles for item in extract_file(path)]
+    found, read, skipped = [], 0, 0
+    for result in extract_paths(articles):
+        if isinstance(result, InputError):
+            skipped += 1
+            if not quiet:
+                click.echo(visible(str(result), keep=""), err=True)
+            continue
+        read += 1
+        found.extend(result[1])
+    if not read:
+        raise ToneclsError(f"no article could be read ({skipped} inputs skipped)")
 
     def write(fh) -> None:
         for item in found:
@@ -677,8 +695,9 @@ def extract(articles: tuple[str, ...], out: str | None, force: bool) -> None:
         write_atomic(out, write, overwrite=force)
     quotes = sum(item["kind"] == "quote" for item in found)
     where = f" to {out}" if out else ""
+    skips = f"; skipped {skipped} inputs" if skipped else ""
     click.echo(
         f"{len(found)} statements ({quotes} quotes, {len(found) - quotes} reported) from "
-        f"{len(articles)} articles{where}",
+        f"{read} articles{where}{skips}",
         err=True,
     )
