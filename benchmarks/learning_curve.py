@@ -79,16 +79,17 @@ def seed_curve(statements, ks, repeats, weight, C, thresholds, settings) -> dict
     base_texts, base_y = [s.text for s in constructed], labels_of(constructed)
     seed_texts, seed_y = [s.text for s in seed], labels_of(seed)
     groups = group_ids(seed_texts)
+    base = fitted(base_texts, base_y, np.ones(len(base_texts)), C, thresholds, settings).predict(seed_texts)
     out = {}
     for k in ks:
         runs = []
         for r in range(repeats if k else 1):
             added = draw_groups(groups, k, np.random.RandomState(r)) if k else np.array([], dtype=np.int64)
             rest = np.setdiff1d(np.arange(len(seed)), added)
-            model = fitted(
-                base_texts + [seed_texts[i] for i in added], np.vstack([base_y, seed_y[added]]), C, thresholds, settings
-            )
-            runs.append(macro(seed_y[rest], model.predict([seed_texts[i] for i in rest])))
+            weights = np.r_[np.ones(len(base_texts)), np.full(len(added), weight)]
+            texts = base_texts + [seed_texts[i] for i in added]
+            model = fitted(texts, np.vstack([base_y, seed_y[added]]), weights, C, thresholds, settings)
+            runs.append(paired(seed_y[rest], model.predict([seed_texts[i] for i in rest]), base[rest]))
             print(f"  seed crisis k={k} repeat {r + 1}: macro-F1 {runs[-1]['macro_f1']:.3f}", file=sys.stderr)
         out[k] = summarise(runs)
     return out
@@ -100,39 +101,37 @@ def dev_curve(statements, dev, ks, repeats, weight, C, thresholds, settings) -> 
     for i, row in enumerate(dev):
         crises[row["event"]].append(i)
     dev_texts, dev_y = [r["text"] for r in dev], labels_of(dev)
+    base = fitted(base_texts, base_y, np.ones(len(base_texts)), C, thresholds, settings).predict(dev_texts)
     out = {}
     for k in ks:
         runs = []
         for r in range(repeats if k else 1):
             rng = np.random.RandomState(r)
-            ys, preds = [], []
-            if k == 0:
-                model = fitted(base_texts, base_y, np.ones(len(base_texts)), C, thresholds, settings)
-                ys.append(dev_y)
-                preds.append(model.predict(dev_texts))
-            else:
-                for members in crises.values():
-                    if len(members) <= k:  # nothing left to score in this crisis
-                        continue
-                    members = np.array(members)
-                    added = members[rng.permutation(len(members))[:k]]
-                    rest = np.setdiff1d(members, added)
-                    model = fitted(
-                        base_texts + [dev_texts[i] for i in added],
-                        np.vstack([base_y, dev_y[added]]),
-                        C,
-                        thresholds,
-                        settings,
-                    )
-                    ys.append(dev_y[rest])
+            rests, preds = [], []
+            for members in crises.values() if k else [range(len(dev))]:
+                if len(members) <= k:  # nothing left to score in this crisis
+                    continue
+                members = np.array(members)
+                added = members[rng.permutation(len(members))[:k]]
+                rest = np.setdiff1d(members, added)
+                if k:
+                    weights = np.r_[np.ones(len(base_texts)), np.full(len(added), weight)]
+                    texts = base_texts + [dev_texts[i] for i in added]
+                    model = fitted(texts, np.vstack([base_y, dev_y[added]]), weights, C, thresholds, settings)
                     preds.append(model.predict([dev_texts[i] for i in rest]))
-            runs.append(macro(np.vstack(ys), np.vstack(preds)))
-            print(
-                f"  dev crises k={k} repeat {r + 1}: macro-F1 {runs[-1]['macro_f1']:.3f} on {runs[-1]['n']}",
-                file=sys.stderr,
-            )
+                else:
+                    preds.append(base[rest])
+                rests.append(rest)
+            rest = np.concatenate(rests)
+            runs.append(paired(dev_y[rest], np.vstack(preds), base[rest]))
+            print(f"  dev crises k={k} repeat {r + 1}: macro-F1 {runs[-1]['macro_f1']:.3f}", file=sys.stderr)
         out[k] = summarise(runs)
     return out
+
+
+def paired(y: np.ndarray, pred: np.ndarray, before: np.ndarray) -> dict:
+    """Macro-F1 with the k statements added, and of the model without them on the same statements."""
+    return {**macro(y, pred), "without": tone_metrics(y, before)["macro_f1"]}
 
 
 def summarise(runs: list[dict]) -> dict:
@@ -141,6 +140,7 @@ def summarise(runs: list[dict]) -> dict:
         "macro_f1": float(np.mean(scores)),
         "sd": float(np.std(scores)),
         "repeats": len(runs),
+        "without": float(np.mean([r["without"] for r in runs])),
         "scored": runs[0]["n"],
         "f1": {t: float(np.mean([r["f1"][t] for r in runs if r["f1"][t] is not None] or [np.nan])) for t in TONES},
     }
@@ -150,12 +150,13 @@ def table(title: str, curve: dict) -> str:
     lines = [
         title,
         "",
-        "| k labeled | scored | macro-F1 | sd | " + " | ".join(TONES) + " |",
-        "|---|---|---|---|" + "---|" * len(TONES),
+        "| k labeled | scored | macro-F1 | sd | same statements, k = 0 | " + " | ".join(TONES) + " |",
+        "|---|---|---|---|---|" + "---|" * len(TONES),
     ]
     for k, p in curve.items():
         cells = " | ".join(f"{p['f1'][t]:.2f}" for t in TONES)
-        lines.append(f"| {k} | {p['scored']} | {p['macro_f1']:.3f} | {p['sd']:.3f} | {cells} |")
+        row = f"| {k} | {p['scored']} | {p['macro_f1']:.3f} | {p['sd']:.3f} | {p['without']:.3f} | {cells} |"
+        lines.append(row)
     return "\n".join(lines)
 
 
