@@ -678,7 +678,8 @@ def extract(articles: tuple[str, ...], out: str | None, force: bool, quiet: bool
         if isinstance(result, InputError):
             skipped += 1
             if not quiet:
-                click.echo(visible(str(result), keep=""), err=True)
+                where = f"{result.path}: skipped: " if result.path else ""
+                click.echo(visible(where + result.message, keep=""), err=True)
             continue
         read += 1
         found.extend(result[1])

@@ -19,10 +19,10 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from tonecls.errors import ToneclsError
+from tonecls.interrupt import held
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -32,8 +32,6 @@ PARENT_POLL_SECONDS = 0.5
 
 def die_with_parent(parent_pid: int) -> None:
     """End this process soon after ``parent_pid`` ends, however the parent ended."""
-    # A worker inherits the signal mask of the moment it was spawned (see _signals_deferred): unblock.
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
     if sys.platform.startswith("linux") and _set_parent_death_signal():
         if os.getppid() != parent_pid:  # the parent died before the kernel was asked
             os._exit(1)
@@ -78,28 +76,6 @@ def _start_worker(armed: _ArmedOnArrival | None, initializer: Callable[..., None
         initializer(*initargs)
 
 
-_DEFERRED = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
-
-
-@contextmanager
-def _signals_deferred():
-    """Hold Ctrl-C, SIGTERM and SIGHUP while a worker is being started.
-
-    ``submit`` may spawn a worker, writing its start-up data down a pipe; a
-    signal handler that unwinds half-way through that write leaves the new
-    worker reading a cut-off pickle, and it dies printing a traceback. Held
-    signals arrive as soon as the submit returns.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
-
-
 def ordered_map(
     fn: Callable[[T], R],
     items: Iterable[T],
@@ -125,7 +101,7 @@ def ordered_map(
     pending: deque = deque()
     try:
         for item in items:
-            with _signals_deferred():
+            with held():  # submit may start a worker: a signal half-way through its start-up data kills it noisily
                 pending.append(pool.submit(fn, item))
             if len(pending) >= ahead:
                 yield pending.popleft().result()
