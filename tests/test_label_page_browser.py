@@ -79,10 +79,10 @@ def press(driver, *keys) -> None:
     chain.perform()
 
 
-def wait_for(driver, condition, message="") -> None:
+def wait_for(driver, condition, message="", timeout=WAIT) -> None:
     from selenium.webdriver.support.ui import WebDriverWait
 
-    WebDriverWait(driver, WAIT, poll_frequency=0.1).until(lambda d: condition(), message)
+    WebDriverWait(driver, timeout, poll_frequency=0.1).until(lambda d: condition(), message)
 
 
 def test_keys_label_undo_and_retrain(browser, tiny_model_path, tiny_data, tmp_path):  # noqa: F811
@@ -126,7 +126,7 @@ def test_keys_label_undo_and_retrain(browser, tiny_model_path, tiny_data, tmp_pa
         assert browser.find_elements("css selector", "#old-table table")
         browser.find_element("id", "retrain").click()
         status = browser.find_element("id", "retrain-status")
-        wait_for(browser, lambda: status.text.startswith("Done"), "the retraining did not finish")
+        wait_for(browser, lambda: status.text.startswith("Done"), "the retraining did not finish", 120)
         assert str(tmp_path / "labels-retrain-1.model") in status.text
         assert (tmp_path / "labels-retrain-1.model").is_file()
         rows = browser.find_elements("css selector", "#new-table tr")
