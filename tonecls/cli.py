@@ -591,27 +591,89 @@ def audit(data, top, folds, quiet, model_path, json_) -> None:
     help="Also answer requests whose Host header is NAME (repeatable); others are refused against DNS rebinding.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No request log on standard error.")
+@click.option(
+    "--label-into",
+    type=click.Path(dir_okay=False),
+    help="Add a /label page whose accepted labels are appended to this .jsonl file.",
+)
+@click.option("--pool", type=click.Path(dir_okay=False), help="With --label-into: statements to label (JSONL or CSV).")
+@click.option(
+    "--retrain-base",
+    multiple=True,
+    metavar="PATH",
+    help="Label files or folders the page's retrain adds to --label-into (default in a checkout: statements/).",
+)
+@click.option(
+    "--retrain-out",
+    type=click.Path(dir_okay=False),
+    help="Where the page's retrain writes its model (default: FILE-retrain-N.model beside --label-into).",
+)
+@click.option(
+    "--allow-remote-labeling",
+    is_flag=True,
+    help="Allow --label-into with a --host other machines can reach (they could write labels).",
+)
 @model_option
-def serve(host: str, port: int, allow_hosts: tuple[str, ...], quiet: bool, model_path: str | None) -> None:
+def serve(
+    host: str,
+    port: int,
+    allow_hosts: tuple[str, ...],
+    quiet: bool,
+    label_into: str | None,
+    pool: str | None,
+    retrain_base: tuple[str, ...],
+    retrain_out: str | None,
+    allow_remote_labeling: bool,
+    model_path: str | None,
+) -> None:
     """Serve a web page and a JSON API that classify statements, until Ctrl-C.
+
+    With --label-into FILE, a /label page too: statements of --pool in the `suggest` order, keys 1-4,
+    Enter, arrows and u as in `tonecls label`, each accepted label appended to FILE at once, and a
+    retrain button.
 
     \b
     Example:
         tonecls serve --port 8000
         curl -s -H 'Content-Type: application/json' -d '{"text": "We condemn it."}' localhost:8000/api/classify
+        tonecls serve --label-into new-labels.jsonl --pool pool.jsonl   # then open /label
     """
     from tonecls.serve import host_name, make_server, serve_forever
 
     names = [host_name(name) for name in allow_hosts]  # a bad name is an error before the model loads
+    if label_into is None and (pool or retrain_base or retrain_out or allow_remote_labeling):
+        raise click.UsageError("--pool, --retrain-base, --retrain-out and --allow-remote-labeling need --label-into")
     log = None if quiet else lambda line: click.echo(line, err=True)
-    server = make_server(_load(model_path), host, port, log=log, allow_hosts=names)
+    model = _load(model_path)
+    desk = None
+    if label_into is not None:
+        desk = _label_desk(model, label_into, pool, retrain_base, retrain_out)
+    server = make_server(
+        model, host, port, log=log, allow_hosts=names, labeler=desk, allow_remote_labeling=allow_remote_labeling
+    )
     if not server.hosts.loopback:
         click.echo(f"warning: listening on {host}: anyone who can reach this machine can use the page", err=True)
     if server.hosts.any_address or allow_hosts:
         shown = ", ".join(sorted(server.hosts.names)) + (", and any IP address" if server.hosts.any_address else "")
         click.echo(f"answering to Host: {shown} (add names with --allow-host)", err=True)
+    if desk is not None:
+        if not server.hosts.loopback:
+            click.echo(f"warning: anyone who can reach {host} can write labels to {label_into}", err=True)
+        queued, already = len(desk.queue), desk.already
+        click.echo(f"labeling {queued} statements ({already} already in {label_into}) at {server.url}label", err=True)
     click.echo(f"serving {server.url} (Ctrl-C stops it)", err=True)
     serve_forever(server)
+    if desk is not None and desk.retrainer.running:
+        click.echo("stopped during a retraining: its model was not written", err=True)
+
+
+def _label_desk(model, into: str, pool: str | None, retrain_base: tuple[str, ...], retrain_out: str | None):
+    """The state behind /label: the pool in the suggest order, less what FILE holds; checked before serving."""
+    from tonecls.label_web import LabelDesk
+    from tonecls.pool import read_pool
+
+    statements = read_pool(pool, on_skip=_skip_note) if pool else []
+    return LabelDesk(model, statements, into, retrain_base=retrain_base or None, retrain_out=retrain_out)
 
 
 @cli.command()
