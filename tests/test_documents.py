@@ -33,8 +33,20 @@ def test_main_text_keeps_the_release_and_drops_page_furniture():
     assert "strongly condemns the unprovoked violation of its airspace" in text
     assert "\u201cThis violation of our sovereignty is completely unacceptable,\u201d the spokesperson said." in text
     assert text.startswith("Statement on the strike of 16 January.")  # the article's own header is kept
-    for furniture in ("cookies", "Home", "Press releases", "Share on X", "Related", "Earlier statement",
-                      "Copyright", "Contact", "tracking", "font-family", "JavaScript", "MFA |"):
+    for furniture in (
+        "cookies",
+        "Home",
+        "Press releases",
+        "Share on X",
+        "Related",
+        "Earlier statement",
+        "Copyright",
+        "Contact",
+        "tracking",
+        "font-family",
+        "JavaScript",
+        "MFA |",
+    ):
         assert furniture not in text, furniture
 
 

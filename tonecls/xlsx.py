@@ -19,6 +19,7 @@ that XML cannot hold (control characters) are written as visible escapes.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import zipfile
@@ -182,10 +183,15 @@ def write_xlsx(
             cell.quotePrefix = True
         return cell
 
-    ws.append([text_cell(h) for h in header])
-    for n, row in enumerate(rows, start=2):
-        if n > MAX_ROWS:
-            raise ToneclsError(f"more than {MAX_ROWS - 1:,} rows do not fit in one .xlsx sheet; use .csv or .jsonl")
-        ws.append([text_cell(v) if i in texts else v for i, v in enumerate(row)])
+    try:
+        ws.append([text_cell(h) for h in header])
+        for n, row in enumerate(rows, start=2):
+            if n > MAX_ROWS:
+                raise ToneclsError(f"more than {MAX_ROWS - 1:,} rows do not fit in one .xlsx sheet; use .csv or .jsonl")
+            ws.append([text_cell(v) if i in texts else v for i, v in enumerate(row)])
+    except BaseException:
+        with contextlib.suppress(Exception):  # end the sheet's stream now, not when it is garbage collected
+            ws.close()
+        raise
     book.save(fh)
     return cut
