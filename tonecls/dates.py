@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 ISO_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ].*)?")  # a date, or a date and a time, as `report` reads them
 _NUMERIC = re.compile(r"(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})")
@@ -36,10 +36,11 @@ def check_format(fmt: str) -> str:
     """``fmt`` when it is a strptime format with at least one directive; else ValueError saying how to write it."""
     if "%" not in fmt:
         raise ValueError(f"{fmt!r} has no % directive; write the format as strptime does, e.g. %d/%m/%Y")
+    now = datetime.now(UTC)
     try:
-        datetime.now().strftime(fmt)
+        datetime.strptime(now.strftime(fmt), fmt)  # an unknown directive (%Q) fails here, not on every date
     except ValueError as exc:
-        raise ValueError(f"{fmt!r} is not a valid format ({exc})") from None
+        raise ValueError(f"{fmt!r} is not a strptime format ({exc})") from None
     return fmt
 
 
@@ -60,22 +61,26 @@ def suggest_format(text: str) -> str | None:
     elif found := _YEAR_FIRST.fullmatch(text):
         sep = found.group(2)
         candidates = [f"%Y{sep}%m{sep}%d"]
-    elif found := _DAY_MONTH.fullmatch(text):
-        candidates = [_month_format(text, "%d", found.group(1), day_first=True)]
-    elif found := _MONTH_DAY.fullmatch(text):
-        candidates = [_month_format(text, "%d", found.group(1), day_first=False)]
+    elif _DAY_MONTH.fullmatch(text) or _MONTH_DAY.fullmatch(text):
+        candidates = _month_formats(text)
     usable = [fmt for fmt in candidates if _parses(text, fmt)]
+    if len(usable) > 1 and "%B" in usable[0]:  # "May" is a full name and an abbreviation alike
+        usable = usable[:1]
     return " or ".join(f"'{fmt}'" for fmt in usable) or None
 
 
-def _month_format(text: str, day: str, month: str, *, day_first: bool) -> str:
-    name = "%B" if len(month) > 3 else "%b"
-    dot = "." if f"{month}." in text else ""
+def _month_formats(text: str) -> list[str]:
+    """Formats for a date with its month in words, as the text writes it (day first or month first)."""
+    day = "%d." if re.match(r"\d{1,2}\.", text) else "%d"
     comma = "," if "," in text else ""
-    day_dot = "." if re.match(r"\d{1,2}\.", text) else ""
-    if day_first:
-        return f"{day}{day_dot} {name}{dot}{comma} %Y"
-    return f"{name}{dot} {day}{comma} %Y"
+    dot = "." if re.search(r"[A-Za-z]\.", text) else ""
+    out = []
+    for name in ("%B", "%b"):
+        if text[:1].isdigit():
+            out.append(f"{day} {name}{dot}{comma} %Y")
+        else:
+            out.append(f"{name}{dot} {day}{comma} %Y")
+    return out
 
 
 def _parses(text: str, fmt: str) -> bool:
