@@ -18,7 +18,7 @@ and explainable, like the rest of tonecls:
    breadcrumb, sidebar, related, newsletter ...) unless it also names content;
 2. the root is the smallest of ``article``, ``main``, ``[role=main]`` and
    ``[itemprop=articleBody]`` that holds at least 60% of the largest one's
-   text, else the body;
+   text (all of its text, as the parser counts it), else the body;
 3. text is collected per block (paragraph, heading, list item, table row ...),
    and a block that is mostly link text (a menu the page did not mark) is dropped.
 
@@ -90,7 +90,7 @@ def _root(tree, body):
     """The node the main text is read from (rule 2 of the module)."""
     sized = []
     for node in tree.css(ROOTS)[:MAX_ROOTS]:
-        size = sum(len(b) for b in _blocks(node))
+        size = len(node.text(deep=True).strip())  # measured by the parser: nested roots cost little
         if size:
             sized.append((size, node))
     if not sized:
@@ -180,6 +180,8 @@ def _skipped(node, tag: str, in_content: bool) -> bool:
     if tag in SKIP_TAGS or (tag == "header" and not in_content):
         return True
     attrs = node.attributes
+    if not attrs:
+        return False
     if "hidden" in attrs or (attrs.get("aria-hidden") or "").strip().lower() == "true":
         return True
     if _HIDDEN_STYLE.search(attrs.get("style") or ""):
@@ -188,7 +190,10 @@ def _skipped(node, tag: str, in_content: bool) -> bool:
         return True
     if tag in ("body", "html") or tag in CONTENT_TAGS:
         return False
-    words = set(_WORDS.findall(_CAMEL.sub(r"\1 \2", f"{attrs.get('class') or ''} {attrs.get('id') or ''}").lower()))
+    names = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".strip()
+    if not names:
+        return False
+    words = set(_WORDS.findall(_CAMEL.sub(r"\1 \2", names).lower()))
     if "header" in words and not in_content:
         words.add("banner")
     return bool(words & FURNITURE) and not words & CONTENT_WORDS
