@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import builtins
+import html
 import json
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tonecls.cli import cli
 from tonecls.html_text import declared_charset, main_text
@@ -276,3 +279,12 @@ def test_classify_file_usage_errors(tmp_path):
     scan.write_bytes(scanned_pdf())
     result = run("classify", "--file", str(scan))
     assert (result.exit_code, result.output) == (1, f"Error: {scan}: {NO_TEXT}\n")
+
+
+@settings(max_examples=100, deadline=None)
+@given(words=st.lists(st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=20), max_size=8))
+def test_the_text_of_a_paragraph_comes_back_unescaped_whatever_it_holds(words):
+    text = " ".join(" ".join(w.split()) for w in words).strip()
+    page = f"<html><body><nav><a>Menu</a></nav><main><p>{html.escape(text)}</p></main></body></html>"
+    got = main_text(page)
+    assert got == "" if not text else got in (text, text + ".")  # a full stop ends a block that has none

@@ -10,9 +10,12 @@ import zipfile
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tonecls import xlsx
 from tonecls.cli import cli
+from tonecls.output import csv_line, restore_cell, safe_cell
 from tonecls.readers import iter_records
 from tonecls.tones import TONES
 
@@ -311,3 +314,17 @@ def test_xlsx_needs_its_extra(tmp_path, monkeypatch):
     assert result.exit_code == 1
     expected = "skipped: reading and writing .xlsx files needs openpyxl: pip install 'tonecls[xlsx]'"
     assert f"{src}: {expected}" in result.stderr
+
+
+# ---------------------------------------------------------------- generated cells
+
+cells = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.lists(cells, min_size=3, max_size=3), min_size=1, max_size=5))
+def test_tsv_lines_read_back_cell_for_cell_and_no_cell_starts_a_formula(rows):
+    text = "".join(csv_line([safe_cell(c) for c in row], delimiter="\t") for row in rows)
+    back = list(csv.reader(io.StringIO(text, newline=""), delimiter="\t"))
+    assert [[restore_cell(c) for c in row] for row in back] == rows
+    assert not any(c[:1] in ("=", "+", "-", "@", "\t", "\r", "\n") for row in back for c in row)
