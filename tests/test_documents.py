@@ -140,6 +140,14 @@ def test_a_folder_of_files_that_are_not_read_says_which(tmp_path):
     )
 
 
+def test_an_explicit_file_of_a_type_that_is_not_read_says_so(tmp_path):
+    doc = tmp_path / "minutes.docx"
+    doc.write_bytes(b"PK\x03\x04\x00\x00")
+    result = run("score", str(doc))
+    assert result.exit_code == 1
+    assert f"{doc}: skipped: .docx files are not read; save it as text, HTML, PDF or CSV\n" in result.stderr
+
+
 def test_an_explicit_html_file_is_never_scored_as_markup(tmp_path):
     page = tmp_path / "mfa.html"
     page.write_text(PRESS_RELEASE, encoding="utf-8")

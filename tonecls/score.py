@@ -30,6 +30,8 @@ TEXT_SUFFIXES = (".txt", ".md")
 TABLE_SUFFIXES = (".jsonl", ".csv", ".tsv", ".xlsx")
 FOLDER_SUFFIXES = TEXT_SUFFIXES + DOCUMENT_SUFFIXES  # one statement per file, in a folder
 OUTPUT_FORMATS = ("csv", "tsv", "xlsx", "jsonl")
+# Files named explicitly that are known not to be text: said so, rather than "contains NUL bytes".
+NOT_TEXT = frozenset(".doc .docx .odt .ppt .pptx .odp .xls .ods .png .jpg .jpeg .gif .tif .tiff .zip .gz".split())
 CARRIED = ("actor", "date", "speaker")
 TEXT_CELLS = ("id", "actor", "date", "speaker", "text")  # CSV cells that may start like a formula
 CHUNK = 512
@@ -131,6 +133,8 @@ def iter_inputs(
             yield from _iter_table(path, options)
         elif is_document(path):
             yield from _iter_document(path, shown_path(path), options)
+        elif path.suffix.lower() in NOT_TEXT:
+            yield Skip(shown_path(path), f"{path.suffix.lower()} files are not read; save it as text, HTML, PDF or CSV")
         else:
             yield from _iter_text_file(path, options)
 
