@@ -328,3 +328,15 @@ def test_tsv_lines_read_back_cell_for_cell_and_no_cell_starts_a_formula(rows):
     back = list(csv.reader(io.StringIO(text, newline=""), delimiter="\t"))
     assert [[restore_cell(c) for c in row] for row in back] == rows
     assert not any(c[:1] in ("=", "+", "-", "@", "\t", "\r", "\n") for row in back for c in row)
+
+
+def test_extract_and_classify_file_take_the_encoding_too(tmp_path):
+    article = tmp_path / "article.txt"
+    article.write_bytes(
+        "The defence minister warned that any repetition would be met with a firm r\u00e9ponse.".encode("cp1252")
+    )
+    assert run("extract", str(article)).exit_code == 1
+    result = run("extract", "--encoding", "cp1252", str(article))
+    assert result.exit_code == 0, result.output
+    assert jsonl(result.stdout)[0]["text"].endswith("firm r\u00e9ponse.")
+    assert run("classify", "--file", str(article), "--encoding", "cp1252").exit_code == 0
