@@ -80,13 +80,13 @@ def test_score_folder_with_broken_file_writes_complete_csv(tmp_path):
         (folder / ("sub" if i % 2 else "") / f"s{i:02d}.txt").write_text(text, encoding="utf-8")
     (folder / "broken.txt").write_bytes(b"\x00\x01\x02binary")
     (folder / "empty.txt").write_text("  \n")
-    (folder / "ignored.json").write_text("{}")
+    (folder / "not-read.json").write_text("{}")
     out = tmp_path / "scores.csv"
     result = CliRunner().invoke(cli, ["score", str(folder), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert f"{folder / 'broken.txt'}: skipped: contains NUL bytes" in result.output
     assert f"{folder / 'empty.txt'}: skipped: empty file" in result.output
-    assert f"scored {len(TINY)} statements to {out}; skipped 2 inputs" in result.output
+    assert f"scored {len(TINY)} statements to {out}; skipped 3 inputs; not read: 1 .json" in result.output
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert len(rows) == len(TINY)
     assert list(rows[0])[:6] == ["id", "tones", *(f"score_{t}" for t in TONES)]

@@ -464,7 +464,7 @@ def test_extract_command_reads_folders(tmp_path):
     (folder / "b-week" / "report.md").write_text(said.format(day="Tuesday"), encoding="utf-8")
     (folder / "a-week" / "notes.txt").write_text(said.format(day="Wednesday"), encoding="utf-8")
     (folder / "a-week" / "broken.txt").write_bytes(b"caf\xe9 said the minister.\n")  # Latin-1, not UTF-8
-    (folder / "a-week" / "scan.pdf").write_bytes(b"%PDF-1.4")
+    (folder / "a-week" / "scan.pdf").write_bytes(b"%PDF-1.4")  # a PDF is an article too: this one is unreadable
     result = CliRunner().invoke(cli, ["extract", str(folder), "--out", str(tmp_path / "pool.jsonl")])
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in (tmp_path / "pool.jsonl").read_text(encoding="utf-8").splitlines()]
@@ -473,7 +473,8 @@ def test_extract_command_reads_folders(tmp_path):
     assert len({r["id"] for r in rows}) == 3  # two files called "report" keep their ids apart
     assert rows[2]["id"].endswith("b-week/report-001")
     assert f"{folder / 'a-week' / 'broken.txt'}: skipped:" in result.stderr
-    assert "from 3 articles" in result.stderr and "skipped 1 inputs" in result.stderr
+    assert f"{folder / 'a-week' / 'scan.pdf'}: skipped:" in result.stderr
+    assert "from 3 articles" in result.stderr and "skipped 2 inputs" in result.stderr
     assert "Traceback" not in result.output
 
 

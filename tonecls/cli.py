@@ -59,6 +59,59 @@ def json_option(fn):
     return click.option("json_", "--json", is_flag=True, help="Print JSON instead of text.")(fn)
 
 
+def _encoding(ctx, param, value: str | None) -> str | None:
+    """--encoding: a text encoding Python knows, by its canonical name; never guessed, so a typo is refused."""
+    if value is None:
+        return None
+    from tonecls.readers import text_codec
+
+    try:
+        return text_codec(value)
+    except ToneclsError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def encoding_option(fn):
+    return click.option(
+        "--encoding",
+        default=None,
+        metavar="NAME",
+        callback=_encoding,
+        help="Encoding of text, CSV/TSV and JSONL inputs and of HTML files without a byte order mark "
+        "(e.g. cp1252, latin-1; default UTF-8). Never guessed.",
+    )(fn)
+
+
+def timeout_option(fn):
+    return click.option(
+        "--timeout",
+        default=20.0,
+        show_default=True,
+        type=click.FloatRange(0, min_open=True),
+        help="Seconds to wait for a URL's server to connect, and for each read.",
+    )(fn)
+
+
+def _delimiter(ctx, param, value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = {"tab": "\t", "\\t": "\t"}.get(value.lower(), value)
+    if len(value) != 1 or value in "\"\r\n":
+        raise click.BadParameter("give one character, e.g. ';' or tab (a quote or a line break cannot be one)")
+    return value
+
+
+def _date_format(ctx, param, value: str | None) -> str | None:
+    if value is None:
+        return None
+    from tonecls.dates import check_format
+
+    try:
+        return check_format(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 def _load(model_path: str | None):
     from tonecls.model_file import load_model
 
@@ -104,20 +157,48 @@ def cli() -> None:
 @json_option
 @click.option("--lines", is_flag=True, help="Classify each line of standard input as its own statement.")
 @click.option("--top", default=5, show_default=True, type=click.IntRange(1), help="Evidence phrases per tone.")
-def classify(text: str | None, model_path: str | None, json_: bool, lines: bool, top: int) -> None:
-    """Classify one statement given as TEXT, or read from standard input.
+@click.option(
+    "--file",
+    "file_",
+    metavar="PATH",
+    help="Classify the text of a file (.txt, .md, .html, .htm, .pdf) or of an http(s) URL, as one statement.",
+)
+@encoding_option
+def classify(
+    text: str | None,
+    model_path: str | None,
+    json_: bool,
+    lines: bool,
+    top: int,
+    file_: str | None,
+    encoding: str | None,
+) -> None:
+    """Classify one statement given as TEXT, read from standard input, or read from a file with --file.
 
     With --lines, each non-empty line of standard input is a statement; results carry its line number.
+    TEXT is always the statement itself, even when it names a file: a file is read only with --file
+    (an HTML page gives its main text, a PDF its text layer).
 
     \b
     Example:
         tonecls classify "This violation of our sovereignty is unacceptable."
         echo "We call for restraint." | tonecls classify --json
+        tonecls classify --file press-release.html
     """
     from tonecls.output import classification_text, json_line, visible
     from tonecls.score import MAX_CHARS
 
-    if text is None or text == "-":
+    if file_ is not None:
+        if text is not None:
+            raise click.UsageError("give TEXT or --file, not both")
+        if lines:
+            raise click.UsageError("--lines reads standard input; it does not go with --file")
+        from tonecls.documents import read_document
+
+        numbered = [(None, read_document(file_, encoding=encoding))]
+        if not numbered[0][1].strip():
+            raise ToneclsError(f"{file_}: no text in it")
+    elif text is None or text == "-":
         raw = _read_stdin(None if lines else 4 * MAX_CHARS)  # 4 bytes a character at most, even in UTF-32
         numbered = [(n, t) for n, t in enumerate(raw.splitlines(), start=1) if t.strip()] if lines else [(None, raw)]
     else:
@@ -145,7 +226,11 @@ def classify(text: str | None, model_path: str | None, json_: bool, lines: bool,
 
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True)
-@click.option("--out", type=click.Path(dir_okay=False), help="Output file, .csv or .jsonl (default: JSONL on stdout).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="Output file, .csv, .tsv, .xlsx or .jsonl (default: JSONL on stdout).",
+)
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
 @click.option(
     "--jobs", default=1, show_default=True, type=click.IntRange(-1), help="Processes to score with (-1: all cores)."
@@ -154,8 +239,25 @@ def classify(text: str | None, model_path: str | None, json_: bool, lines: bool,
 @click.option(
     "--raw-cells",
     is_flag=True,
-    help="In CSV output, write text cells as they are, even those a spreadsheet would run as a formula.",
+    help="In CSV and TSV output, write text cells as they are, even those a spreadsheet would run as a formula.",
 )
+@click.option("--bom", is_flag=True, help="Start CSV or TSV output with a UTF-8 byte order mark, for Excel.")
+@click.option(
+    "--delimiter",
+    default=None,
+    metavar="CHAR",
+    callback=_delimiter,
+    help="Column separator of CSV inputs, e.g. ';' or tab (default: comma, or what the header says; see below).",
+)
+@click.option(
+    "--date-format",
+    default=None,
+    metavar="FORMAT",
+    callback=_date_format,
+    help="How the inputs write dates (strptime, e.g. %d/%m/%Y); they are written out as YYYY-MM-DD.",
+)
+@encoding_option
+@timeout_option
 @model_option
 def score(
     inputs: tuple[str, ...],
@@ -164,31 +266,51 @@ def score(
     jobs: int,
     quiet: bool,
     raw_cells: bool,
+    bom: bool,
+    delimiter: str | None,
+    date_format: str | None,
+    encoding: str | None,
+    timeout: float,
     model_path: str | None,
 ) -> None:
-    """Score folders of .txt/.md files, text files, JSONL/CSV files or - (one statement per line).
+    """Score folders, text/HTML/PDF files, http(s) URLs, JSONL/CSV/TSV/XLSX tables or - (one statement a line).
 
-    In CSV output, a text cell (id, text, actor, date, speaker) that starts with =, +, -, @, a tab or a line
-    break gets a leading ' so that a spreadsheet shows it instead of running it as a formula (--raw-cells
-    keeps the text as it is); `tonecls report` reads such cells back without the '.
+    A folder's .txt, .md, .html, .htm and .pdf files are one statement each; other files in it are counted
+    by extension in the summary. An HTML page gives its main text (no menus, scripts, banners or footers);
+    a PDF its text layer (a scanned PDF is reported: run OCR first). A table needs a 'text' column; 'id',
+    'actor', 'date' and 'speaker' are carried to the output. A CSV whose header splits on ';' or tab rather
+    than commas is read that way, with a note; dates that are not YYYY-MM-DD are warned about once and
+    counted (give --date-format). .xlsx needs `pip install 'tonecls[xlsx]'`, HTML 'tonecls[html]', PDF
+    'tonecls[pdf]'.
+
+    In CSV and TSV output, a text cell (id, text, actor, date, speaker) that starts with =, +, -, @, a tab
+    or a line break gets a leading ' so that a spreadsheet shows it instead of running it as a formula
+    (--raw-cells keeps the text as it is); `tonecls report` reads such cells back without the '. In .xlsx
+    output every text cell is a string cell, so nothing in it is ever a formula.
 
     \b
     Example:
         tonecls score articles/ --out scores.csv
         tonecls score statements.jsonl > scores.jsonl
+        tonecls score export.csv --date-format %d/%m/%Y --out scores.xlsx
     """
     from tonecls.atomic import check_writable, write_atomic
-    from tonecls.score import Summary, iter_inputs, output_format, score_items, write_rows
+    from tonecls.dates import DateReader
+    from tonecls.score import ReadOptions, Summary, iter_inputs, output_format, score_items, write_rows, write_xlsx_rows
 
     fmt = output_format(out)
     if jobs == 0:
         raise click.BadParameter("must not be 0", param_hint="--jobs")
+    if bom and fmt not in ("csv", "tsv"):
+        raise click.UsageError("--bom is for .csv and .tsv output")
     if out is not None and out != "-":
         check_writable(out, overwrite=force)  # now, not after scoring everything
     model = _load(model_path)
     summary = Summary()
+    options = ReadOptions(encoding=encoding, delimiter=delimiter, dates=DateReader(date_format), timeout=timeout)
     show = not quiet
     progress = show and _stderr_is_tty()
+    cut = 0
 
     def on_skip(skip) -> None:
         if show:
@@ -203,11 +325,18 @@ def score(
                 click.echo(f"\rscored {shown:,} statements", err=True, nl=False)
 
     def write(fh) -> None:
-        write_rows(rows, fh, fmt, raw_cells=raw_cells)
+        nonlocal cut
+        if fmt == "xlsx":
+            cut = write_xlsx_rows(rows, fh)
+        else:
+            write_rows(rows, fh, fmt, raw_cells=raw_cells, bom=bom)
         if summary.scored == 0:  # fail inside the write, so that no empty output is left behind
-            raise ToneclsError("nothing was scored" + (" (every input was skipped)" if summary.skipped else ""))
+            why = ""
+            if summary.skipped or summary.unread:
+                why = " (every input was skipped" + (f"; {summary.skipped_line()})" if summary.unread else ")")
+            raise ToneclsError("nothing was scored" + why)
 
-    rows = counted(score_items(model, iter_inputs(inputs, sys.stdin), summary, jobs=jobs, on_skip=on_skip))
+    rows = counted(score_items(model, iter_inputs(inputs, sys.stdin, options), summary, jobs=jobs, on_skip=on_skip))
     if out is None or out == "-":
         try:
             write(sys.stdout)
@@ -216,12 +345,18 @@ def score(
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return
     else:
-        write_atomic(out, write, overwrite=force)
+        write_atomic(out, write, overwrite=force, mode="wb" if fmt == "xlsx" else "w")
     if progress:
         click.echo("\r", err=True, nl=False)
     if show:
         where = f" to {out}" if out else ""
-        click.echo(f"scored {summary.scored:,} statements{where}; skipped {len(summary.skipped)} inputs", err=True)
+        dates = options.dates.summary()
+        click.echo(
+            f"scored {summary.scored:,} statements{where}; {summary.skipped_line()}" + (f"; {dates}" if dates else ""),
+            err=True,
+        )
+        if cut:
+            click.echo(f"note: {cut:,} texts longer than Excel's cell limit were cut in {out}", err=True)
 
 
 @cli.command()
@@ -305,17 +440,28 @@ def _parse_overrides(overrides: tuple[str, ...]) -> dict:
 @click.argument("data", nargs=-1, required=True)
 @model_option
 @json_option
-def evaluate(data: tuple[str, ...], model_path: str | None, json_: bool) -> None:
+@click.option(
+    "--errors", is_flag=True, help="List the misclassified statements, worst first (with --json: as JSON Lines)."
+)
+@click.option("--top", default=20, show_default=True, type=click.IntRange(1), help="With --errors: how many to list.")
+def evaluate(data: tuple[str, ...], model_path: str | None, json_: bool, errors: bool, top: int) -> None:
     """Score labeled files with the model and report per-tone precision, recall and F1.
+
+    With --errors, list instead the statements whose predicted tones differ from their labels, worst first:
+    by how far the model's probability is from the label (0 or 1) on the tone where it is farthest.
 
     \b
     Example:
         tonecls evaluate new-labels.jsonl
+        tonecls evaluate new-labels.jsonl --errors --top 10
     """
     from tonecls.evaluate import evaluate_statements
     from tonecls.output import metrics_table
 
     model = _load(model_path)
+    if errors:
+        _print_errors(model, data, top=top, json_=json_)
+        return
     report = evaluate_statements(model, data)
     if json_:
         click.echo(json.dumps(report, indent=2))
@@ -327,6 +473,25 @@ def evaluate(data: tuple[str, ...], model_path: str | None, json_: bool) -> None
             " see `tonecls info` for cross-validation"
         )
     click.echo(metrics_table(report["systems"]))
+
+
+def _print_errors(model, data: tuple[str, ...], *, top: int, json_: bool) -> None:
+    """`evaluate --errors`: a table on the terminal, or JSON Lines."""
+    from tonecls.evaluate import misclassified
+    from tonecls.output import errors_table, json_line
+
+    found = misclassified(model, data)
+    if json_:
+        for row in found["errors"][:top]:
+            click.echo(json_line(row))
+        return
+    shown = min(top, len(found["errors"]))
+    click.echo(
+        f"{found['scored']} real statements scored; {len(found['errors'])} misclassified"
+        + (f", the {shown} worst first:" if shown else ".")
+    )
+    if shown:
+        click.echo(errors_table(found["errors"][:top]))
 
 
 @cli.command()
@@ -699,6 +864,8 @@ def report(scored: tuple[str, ...], out: str, png_dir: str | None, force: bool, 
     summary = build_report(
         rows, out=out, png_dir=png_dir, problems=problems, sources=scored, overwrite=force, progress=progress
     )
+    if summary.date_note and not quiet:
+        click.echo(f"warning: {summary.date_note}", err=True)
     if not quiet:
         click.echo(
             f"wrote {summary.out}: {summary.statements:,} statements, {summary.on_timeline:,} drawn per {summary.bin}"
@@ -714,8 +881,16 @@ def report(scored: tuple[str, ...], out: str, png_dir: str | None, force: bool, 
 @click.option("--out", type=click.Path(dir_okay=False), help="Pool file to write (.jsonl; default: standard output).")
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
 @click.option("-q", "--quiet", is_flag=True, help="No skip notes on standard error.")
-def extract(articles: tuple[str, ...], out: str | None, force: bool, quiet: bool) -> None:
-    """Find the official statements in plain-text articles: quotes with their speaker, and reported speech.
+@encoding_option
+@timeout_option
+def extract(
+    articles: tuple[str, ...], out: str | None, force: bool, quiet: bool, encoding: str | None, timeout: float
+) -> None:
+    """Find the official statements in articles: quotes with their speaker, and reported speech.
+
+    An article is a text file, an HTML page (its main text: no menus, scripts, banners or footers), a PDF
+    (its text layer), an http(s) URL serving one of them, or a folder of them. Offsets in "source" count
+    characters of the article's text: for HTML and PDF, of the text read from it.
 
     ARTICLES are .txt or .md files, or folders (every .txt and .md file below them, sorted). A file that
     cannot be read is reported and skipped.
@@ -724,6 +899,7 @@ def extract(articles: tuple[str, ...], out: str | None, force: bool, quiet: bool
     Example:
         tonecls extract article.txt --out pool.jsonl
         tonecls extract articles/ --out pool.jsonl
+        tonecls extract https://example.org/press/statement.html
         tonecls suggest pool.jsonl
     """
     from tonecls.atomic import check_writable, write_atomic
@@ -736,7 +912,7 @@ def extract(articles: tuple[str, ...], out: str | None, force: bool, quiet: bool
             raise ToneclsError(f"{out}: the pool is written as JSON Lines; use a .jsonl file")
         check_writable(out, overwrite=force)
     found, read, skipped = [], 0, 0
-    for result in extract_paths(articles):
+    for result in extract_paths(articles, encoding=encoding, timeout=timeout):
         if isinstance(result, InputError):
             skipped += 1
             if not quiet:

@@ -95,3 +95,43 @@ def raise_no_real(files) -> None:
     from tonecls.errors import InputError
 
     raise InputError("only constructed statements here; they are never scored", ", ".join(map(str, files)))
+
+
+def misclassified(model, paths) -> dict:
+    """The real statements whose predicted tones differ from their labels, worst first.
+
+    "Worst" is the largest gap, over the four tones, between the label (0 or 1)
+    and the model's probability: a confident mistake comes before a near miss.
+    Returns ``{"scored": n, "errors": [row, ...]}``; each row has the statement's
+    id, where, gold and predicted tones, scores, the worst tone and its gap.
+    """
+    from tonecls.corpus import label_files, read_statements
+    from tonecls.model import label_matrix
+
+    files = label_files(paths)
+    real = [s for s in read_statements(files) if not s.constructed]
+    if not real:
+        raise_no_real(files)
+    gold = label_matrix([s.labels for s in real])
+    probs = model.predict_proba([s.text for s in real])
+    predicted = probs >= model.thresholds_
+    errors = []
+    for s, g, p, hit in zip(real, gold, probs, predicted, strict=True):
+        if np.array_equal(g.astype(bool), hit):
+            continue
+        gaps = np.abs(g - p)
+        worst = int(np.argmax(gaps))
+        errors.append(
+            {
+                "id": s.id,
+                "where": s.where,
+                "gold": [t for t, y in zip(TONES, g, strict=True) if y],
+                "predicted": [t for t, y in zip(TONES, hit, strict=True) if y],
+                "scores": {t: round(float(x), 4) for t, x in zip(TONES, p, strict=True)},
+                "worst": TONES[worst],
+                "gap": round(float(gaps[worst]), 4),
+                "text": s.text,
+            }
+        )
+    errors.sort(key=lambda e: (-e["gap"], e["where"]))
+    return {"scored": len(real), "errors": errors}

@@ -21,8 +21,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import takewhile
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from tonecls.documents import DOCUMENT_SUFFIXES, TIMEOUT
 from tonecls.errors import InputError
+from tonecls.fetch import is_url
 from tonecls.lexicon import (
     ACTOR_NAMES,
     DETERMINERS,
@@ -42,7 +45,7 @@ from tonecls.lexicon import (
     actor_name,
     country_of,
 )
-from tonecls.readers import read_text_file, walk_files
+from tonecls.readers import walk_files
 from tonecls.sentences import Article, quote_spans, split_article
 from tonecls.speech import (
     Token,
@@ -59,7 +62,7 @@ from tonecls.speech import (
     with_apposition,
 )
 
-ARTICLE_SUFFIXES = (".txt", ".md")  # as `tonecls score` reads folders
+ARTICLE_SUFFIXES = (".txt", ".md", *DOCUMENT_SUFFIXES)  # as `tonecls score` reads folders
 FRAGMENT_WORDS = 4  # a quote this short is a fragment, kept only with its sentence
 FRAME_GAP = 4  # words allowed between a reporting verb and the quote it introduces ("said in a statement, ...")
 RECENT = 3  # sentences back in which "he" or "she" finds its speaker
@@ -238,12 +241,18 @@ def _heading(article: Article, s: int) -> bool:
     return alone and not _SENTENCE_END.search(clean[start:end])
 
 
-def extract_file(path: str | os.PathLike, prefix: str | None = None) -> list[dict]:
-    """Statements of one UTF-8 text file (an unreadable file raises InputError naming it)."""
-    return extract_statements(read_text_file(path), str(path), prefix)
+def extract_file(
+    path: str | os.PathLike, prefix: str | None = None, *, encoding: str | None = None, timeout: float = TIMEOUT
+) -> list[dict]:
+    """Statements of one article: a text file, an HTML page, a PDF or a URL (an unreadable one raises InputError)."""
+    from tonecls.documents import read_document
+
+    return extract_statements(read_document(path, encoding=encoding, timeout=timeout), str(path), prefix)
 
 
-def extract_paths(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, list[dict]] | InputError]:
+def extract_paths(
+    paths: Iterable[str | os.PathLike], *, encoding: str | None = None, timeout: float = TIMEOUT
+) -> Iterator[tuple[Path | str, list[dict]] | InputError]:
     """Statements of each article named or found in the folders named, in order; a file or folder that cannot
     be read comes as an InputError naming it, and the rest go on.
 
@@ -255,20 +264,24 @@ def extract_paths(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, li
         if isinstance(found, InputError):
             yield found
             continue
-        prefix = found.stem
+        name = Path(urlsplit(found).path) if isinstance(found, str) else found
+        prefix = name.stem or "page"
         if prefix in seen:
-            prefix = found.with_suffix("").as_posix()
+            prefix = found if isinstance(found, str) else found.with_suffix("").as_posix()
         seen.add(prefix)
         try:
-            yield found, extract_file(found, prefix)
+            yield found, extract_file(found, prefix, encoding=encoding, timeout=timeout)
         except InputError as exc:
             yield exc
 
 
-def article_files(paths: Iterable[str | os.PathLike]) -> Iterator[Path | InputError]:
-    """The articles named: a file as given, a folder as every .txt and .md file below it (sorted, as `tonecls
-    score` reads folders); a missing path or an empty folder comes as an InputError."""
+def article_files(paths: Iterable[str | os.PathLike]) -> Iterator[Path | str | InputError]:
+    """The articles named: a URL or a file as given, a folder as every article file below it (sorted, as
+    `tonecls score` reads folders); a missing path or an empty folder comes as an InputError."""
     for raw in paths:
+        if isinstance(raw, str) and is_url(raw):
+            yield raw
+            continue
         path = Path(raw)
         if path.is_dir():
             empty = True

@@ -43,10 +43,12 @@ class ReportSummary:
     bin: str
     problems: int
     pngs: list[Path] = field(default_factory=list)
+    date_note: str | None = None  # why dates kept statements off the timeline, when they did
 
 
 def read_scored(paths: Iterable[str | os.PathLike]) -> tuple[list[dict], list[str]]:
-    """Rows of `tonecls score` output (CSV or JSONL), and "file:line: skipped: reason" for each line skipped.
+    """Rows of `tonecls score` output (CSV, TSV, XLSX or JSONL), and "file:line: skipped: reason" for each line
+    skipped.
 
     A missing, unreadable or empty file is an error: it is never a report of nothing.
     """
@@ -60,7 +62,7 @@ def read_scored(paths: Iterable[str | os.PathLike]) -> tuple[list[dict], list[st
             problem = "no such file" if not path.exists() else "is a folder, not a scored file"
             raise InputError(problem, shown_path(path))
         before = len(rows) + len(problems)
-        is_csv = path.suffix.lower() == ".csv"
+        is_csv = path.suffix.lower() in (".csv", ".tsv")
         for line, record in iter_records(path):
             where = f"{shown_path(path)}:{line}"
             if isinstance(record, InputError):
@@ -75,7 +77,8 @@ def read_scored(paths: Iterable[str | os.PathLike]) -> tuple[list[dict], list[st
             except ValueError as exc:
                 problems.append(str(Skip(where, str(exc))))
         if len(rows) + len(problems) == before:
-            raise InputError("empty file; expected the output of `tonecls score` (CSV or JSONL)", shown_path(path))
+            expected = "expected the output of `tonecls score` (CSV, TSV, XLSX or JSONL)"
+            raise InputError(f"empty file; {expected}", shown_path(path))
     if not rows:
         raise ToneclsError(f"nothing to report: every row was skipped (first: {problems[0]})")
     return rows, problems
@@ -136,6 +139,32 @@ def left_out_reason(row: dict) -> str | None:
     if row["date"] is None:
         reasons.append("no date" if row["date_text"] is None else f"date {row['date_text']!r} is not YYYY-MM-DD")
     return "; ".join(reasons) or None
+
+
+def date_note(rows: Sequence[dict]) -> str | None:
+    """Why dates keep statements off the timeline, in one line for the top of the report and stderr; or None.
+
+    Said first, not only in the list at the bottom: a timeline left empty by
+    dates written 23/05/2024 otherwise looks like a report with nothing in it.
+    """
+    from tonecls.dates import suggest_format
+
+    unreadable = [r for r in rows if r["date"] is None and r["date_text"] is not None]
+    if unreadable:
+        first = unreadable[0]
+        suggestion = suggest_format(first["date_text"])
+        fix = f"--date-format {suggestion}" if suggestion else "--date-format (a strptime format)"
+        return (
+            f"{len(unreadable):,} of {len(rows):,} statements have a date that is not YYYY-MM-DD"
+            f" (first: {first['where']} {first['date_text']!r}), so they are not on the timeline;"
+            f" score them again with {fix}"
+        )
+    if not any(r["date"] is not None for r in rows):
+        return (
+            "no statement has a date, so nothing is drawn over time;"
+            " score a table with a 'date' column (YYYY-MM-DD, or give --date-format)"
+        )
+    return None
 
 
 def time_bins(days: Sequence[date]) -> tuple[str, Callable[[date], date]]:
@@ -258,7 +287,9 @@ def build_report(
     note(f"drawing {len(series)} actors over time")
     images = draw_timelines(unit, series) if series else []
     note("writing tables")
+    warning = date_note(rows)
     html = render_report(
+        warning=warning,
         images=images,
         unit=unit,
         tables=actor_tables(rows),
@@ -270,7 +301,7 @@ def build_report(
     write_atomic(out, lambda fh: fh.write(html), overwrite=overwrite)
     pngs = write_pngs(images, Path(png_dir)) if png_dir is not None else []
     note(f"wrote {out}")
-    return ReportSummary(out, len(rows), len(timeline), len(apart), len(series), unit, len(problems), pngs)
+    return ReportSummary(out, len(rows), len(timeline), len(apart), len(series), unit, len(problems), pngs, warning)
 
 
 def write_pngs(images: Sequence[bytes], folder: Path) -> list[Path]:

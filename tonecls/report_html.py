@@ -27,12 +27,14 @@ th { background: #f3f5f7; font-weight: 600; } td.n { text-align: right; white-sp
 .swatch { display: inline-block; width: 11px; height: 11px; border-radius: 2px; margin-right: 6px; }
 .tone { white-space: nowrap; font-weight: 600; } ol { margin: 0; padding-left: 20px; } li { margin: 2px 0 6px; }
 .meta { color: #5b6570; font-size: 12px; } .text { overflow-wrap: anywhere; }
+.warning { background: #fff4e5; border-left: 4px solid #e08a00; padding: 8px 12px; }
 nav { display: flex; flex-wrap: wrap; gap: 2px 14px; } th.tone-col { width: 150px; } th.count-col { width: 110px; }
 """
 
 
 def render_report(
     *,
+    warning: str | None = None,
     images: Sequence[bytes],
     unit: str,
     tables: dict[str, dict],
@@ -48,6 +50,7 @@ def render_report(
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>tonecls report</title><style>{_CSS}</style></head><body>",
         "<h1>Tone of statements over time</h1>",
+        *([f'<p class="warning" id="dates"><strong>Dates:</strong> {escape(warning)}</p>'] if warning else []),
         _intro(counts, sources, unit),
         _legend(),
         '<h2 id="timeline">Tone over time per actor</h2>',

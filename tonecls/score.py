@@ -1,7 +1,8 @@
-"""Score many statements: folders, text files, JSONL/CSV files or standard input.
+"""Score many statements: folders, text, HTML and PDF files, URLs, JSONL/CSV/TSV/XLSX tables or standard input.
 
 Inputs are streamed in chunks so memory stays flat however many statements
-there are; a file that cannot be read is reported and skipped, never fatal.
+there are; a file that cannot be read is reported and skipped, never fatal,
+and a file in a folder of a type that is not read is counted by extension.
 """
 
 from __future__ import annotations
@@ -9,20 +10,28 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
 from typing import IO
 
+from tonecls.dates import DateReader
+from tonecls.documents import DOCUMENT_SUFFIXES, is_document, read_document
 from tonecls.errors import InputError, ToneclsError
+from tonecls.fetch import TIMEOUT, is_url
 from tonecls.model import ToneModel
 from tonecls.output import csv_line, json_line, safe_cell, visible
 from tonecls.readers import MAX_CHARS, decode, iter_records, name_note, shown_path, stdin_lines, walk_files
 from tonecls.tones import TONES
 
 TEXT_SUFFIXES = (".txt", ".md")
-TABLE_SUFFIXES = (".jsonl", ".csv")
+TABLE_SUFFIXES = (".jsonl", ".csv", ".tsv", ".xlsx")
+FOLDER_SUFFIXES = TEXT_SUFFIXES + DOCUMENT_SUFFIXES  # one statement per file, in a folder
+OUTPUT_FORMATS = ("csv", "tsv", "xlsx", "jsonl")
+# Files named explicitly that are known not to be text: said so, rather than "contains NUL bytes".
+NOT_TEXT = frozenset(".doc .docx .odt .ppt .pptx .odp .xls .ods .png .jpg .jpeg .gif .tif .tiff .zip .gz".split())
 CARRIED = ("actor", "date", "speaker")
 TEXT_CELLS = ("id", "actor", "date", "speaker", "text")  # CSV cells that may start like a formula
 CHUNK = 512
@@ -56,9 +65,18 @@ class Note:
 
     where: str
     message: str
+    kind: str = "note"  # or "warning": the input was scored, but something in it will not be used
 
     def __str__(self) -> str:
-        return visible(f"{self.where}: note: {self.message}", keep="")
+        return visible(f"{self.where}: {self.kind}: {self.message}", keep="")
+
+
+@dataclass
+class Unread:
+    """A file in a folder whose type is not read (counted by extension in the summary, not listed one by one)."""
+
+    where: str
+    suffix: str
 
 
 @dataclass
@@ -66,43 +84,105 @@ class Summary:
     scored: int = 0
     skipped: list[Skip] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
+    unread: Counter = field(default_factory=Counter)  # extension -> files in folders not read
+
+    def skipped_line(self) -> str:
+        """``skipped N inputs``, and which files in folders were not read: ``; not read: 2 .docx, 1 .png``."""
+        line = f"skipped {len(self.skipped) + sum(self.unread.values()):,} inputs"
+        if self.unread:
+            counts = ", ".join(f"{n:,} {suffix}" for suffix, n in sorted(self.unread.items(), key=_by_count))
+            line += f"; not read: {counts}"
+            if any(suffix in TABLE_SUFFIXES for suffix in self.unread):
+                line += " (tables in a folder are not read: name them)"
+        return line
 
 
-def iter_inputs(paths: Iterable[str], stdin: IO[str] | None = None) -> Iterator[Item | Skip | Note]:
-    """Statements in input order; unreadable inputs come through as Skip, odd file names as Note."""
+def _by_count(item: tuple[str, int]) -> tuple[int, str]:
+    return -item[1], item[0]
+
+
+@dataclass
+class ReadOptions:
+    """How inputs are read, as the user said: encoding, CSV delimiter, date format, URL timeout."""
+
+    encoding: str | None = None
+    delimiter: str | None = None
+    dates: DateReader = field(default_factory=DateReader)
+    timeout: float = TIMEOUT
+
+
+def iter_inputs(
+    paths: Iterable[str], stdin: IO[str] | None = None, options: ReadOptions | None = None
+) -> Iterator[Item | Skip | Note | Unread]:
+    """Statements in input order; unreadable inputs come through as Skip, odd file names as Note, files of a
+    type not read in a folder as Unread."""
+    options = options or ReadOptions()
     for raw in paths:
         if raw == "-":
-            yield from _iter_lines(stdin or sys.stdin)
+            yield from _iter_lines(stdin or sys.stdin, options)
+            continue
+        if is_url(raw):
+            yield from _iter_document(raw, visible(raw, keep=""), options)
             continue
         path = Path(raw)
         if path.is_dir():
-            yield from _iter_folder(path)
+            yield from _iter_folder(path, options)
         elif not path.exists():
             yield Skip(shown_path(path), "no such file or folder")
         elif path.suffix.lower() in TABLE_SUFFIXES:
-            yield from _iter_table(path)
+            yield from _iter_table(path, options)
+        elif is_document(path):
+            yield from _iter_document(path, shown_path(path), options)
+        elif path.suffix.lower() in NOT_TEXT:
+            yield Skip(shown_path(path), f"{path.suffix.lower()} files are not read; save it as text, HTML, PDF or CSV")
         else:
-            yield from _iter_text_file(path)
+            yield from _iter_text_file(path, options)
 
 
-def _iter_lines(stream: IO[str]) -> Iterator[Item | Skip]:
+def _iter_lines(stream: IO[str], options: ReadOptions) -> Iterator[Item | Skip]:
     """One statement per line of standard input, decoded from its bytes as files are (UTF-8, no NUL)."""
-    for n, line in stdin_lines(stream):
+    for n, line in stdin_lines(stream, encoding=options.encoding):
         if isinstance(line, InputError):
             yield Skip(f"stdin:{n}", line.message)
         elif line.strip():
             yield checked(Item(f"stdin:{n}", line.rstrip("\n")))
 
 
-def _iter_folder(folder: Path) -> Iterator[Item | Skip | Note]:
-    for found in walk_files(folder, TEXT_SUFFIXES):
+def _iter_folder(folder: Path, options: ReadOptions) -> Iterator[Item | Skip | Note | Unread]:
+    """Each text, HTML or PDF file below ``folder`` as one statement; other files counted as Unread."""
+    unread: list[Path] = []
+    for found in walk_files(folder, FOLDER_SUFFIXES, unsupported=unread.append):
+        yield from (Unread(shown_path(p), p.suffix.lower() or "(no extension)") for p in unread)
+        unread.clear()
         if isinstance(found, InputError):
             yield Skip(found.path or shown_path(folder), found.message)
+        elif is_document(found):
+            yield from _iter_document(found, shown_path(found), options)
         else:
-            yield from _iter_text_file(found)
+            yield from _iter_text_file(found, options)
+    yield from (Unread(shown_path(p), p.suffix.lower() or "(no extension)") for p in unread)
 
 
-def _iter_text_file(path: Path) -> Iterator[Item | Skip | Note]:
+def _iter_document(source: str | Path, shown: str, options: ReadOptions) -> Iterator[Item | Skip | Note]:
+    """An HTML page's main text, a PDF's text, or a URL's, as one statement."""
+    try:
+        text = read_document(source, encoding=options.encoding, timeout=options.timeout)
+    except InputError as exc:
+        yield Skip(shown, exc.message)
+        return
+    except ToneclsError as exc:  # a missing optional package: the message says what to install
+        yield Skip(shown, str(exc))
+        return
+    if not text.strip():
+        yield Skip(shown, "no text in it")
+        return
+    note = name_note(source) if isinstance(source, Path) else None
+    if note:
+        yield Note(shown, note)
+    yield checked(Item(shown, text.strip()))
+
+
+def _iter_text_file(path: Path, options: ReadOptions | None = None) -> Iterator[Item | Skip | Note]:
     shown = shown_path(path)
     try:
         size = path.stat().st_size
@@ -117,7 +197,7 @@ def _iter_text_file(path: Path) -> Iterator[Item | Skip | Note]:
         yield Skip(shown, f"cannot read ({exc.strerror or exc})")
         return
     try:
-        text = decode(data, shown)
+        text = decode(data, shown, options.encoding if options else None)
     except InputError as exc:
         yield Skip(shown, exc.message)
         return
@@ -137,13 +217,22 @@ def checked(item: Item) -> Item | Skip:
     return item
 
 
-def _iter_table(path: Path) -> Iterator[Item | Skip | Note]:
+def _iter_table(path: Path, options: ReadOptions | None = None) -> Iterator[Item | Skip | Note]:
+    options = options or ReadOptions()
     shown = shown_path(path)
     note = name_note(path)
     if note:
         yield Note(shown, note.replace("its id shows", "row ids without an id of their own show"))
+    notes: list[Note] = []
+
+    def on_note(line: int, message: str) -> None:
+        notes.append(Note(f"{shown}:{line}", message))
+
+    records = iter_records(path, delimiter=options.delimiter, encoding=options.encoding, on_note=on_note)
     try:
-        for line, row in iter_records(path):
+        for line, row in records:
+            yield from notes
+            notes.clear()
             where = f"{shown}:{line}"
             if isinstance(row, InputError):
                 yield Skip(where, row.message)
@@ -157,9 +246,18 @@ def _iter_table(path: Path) -> Iterator[Item | Skip | Note]:
                 continue
             rid = row.get("id")
             meta = {k: row[k] for k in CARRIED if row.get(k) not in (None, "")}
+            if "date" in meta:
+                meta["date"], warning = options.dates.read(meta["date"], where)
+                if warning:
+                    yield Note(where, warning, kind="warning")
             yield checked(Item(where if rid in (None, "") else str(rid), text, meta))
     except InputError as exc:
+        yield from notes
         yield Skip(shown if exc.line is None else f"{shown}:{exc.line}", exc.message)
+    except ToneclsError as exc:  # a missing optional package (.xlsx): the message says what to install
+        yield Skip(shown, str(exc))
+    else:
+        yield from notes
 
 
 def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
@@ -199,7 +297,7 @@ def result_row(model: ToneModel, item: Item, probs) -> dict:
 
 def score_items(
     model: ToneModel,
-    inputs: Iterable[Item | Skip | Note],
+    inputs: Iterable[Item | Skip | Note | Unread],
     summary: Summary,
     *,
     jobs: int = 1,
@@ -210,7 +308,9 @@ def score_items(
 
     def items() -> Iterator[Item]:
         for entry in inputs:
-            if isinstance(entry, Skip | Note):
+            if isinstance(entry, Unread):
+                summary.unread[entry.suffix] += 1
+            elif isinstance(entry, Skip | Note):
                 (summary.skipped if isinstance(entry, Skip) else summary.notes).append(entry)
                 if on_skip:
                     on_skip(entry)
@@ -289,40 +389,58 @@ def csv_header(rows_meta: Iterable[str] = CARRIED) -> list[str]:
     return ["id", "tones", *(f"score_{t}" for t in TONES), *rows_meta, "text"]
 
 
-def write_rows(rows: Iterable[dict], fh: IO[str], fmt: str, *, raw_cells: bool = False) -> None:
-    """Write rows as CSV or JSON Lines to an open text stream.
+def _table_row(row: dict, cell: Callable[[object], object]) -> list[object]:
+    """A scored row in the order of `csv_header`: ``cell`` renders the text cells, scores stay numbers."""
+    return [
+        cell(row["id"]),
+        ";".join(row["tones"]),
+        *(row["scores"][t] for t in TONES),
+        *(cell(row.get(k, "")) for k in CARRIED),
+        cell(row["text"]),
+    ]
 
-    In CSV, a text cell that a spreadsheet would run as a formula (=, +, -, @ ...)
-    gets a leading ``'`` unless ``raw_cells``; scores are numbers and left alone.
+
+TEXT_COLUMNS = (0, *range(2 + len(TONES), 2 + len(TONES) + len(CARRIED) + 1))  # id, carried fields and text
+
+
+def write_rows(rows: Iterable[dict], fh: IO[str], fmt: str, *, raw_cells: bool = False, bom: bool = False) -> None:
+    """Write rows as CSV, TSV or JSON Lines to an open text stream (.xlsx: `write_xlsx_rows`).
+
+    In CSV and TSV, a text cell that a spreadsheet would run as a formula
+    (=, +, -, @ ...) gets a leading ``'`` unless ``raw_cells``; scores are
+    numbers and left alone. ``bom`` starts the file with a UTF-8 byte order
+    mark, by which Excel knows the file is UTF-8.
     """
-    if fmt == "csv":
+    if bom:
+        fh.write("\ufeff")
+    if fmt in ("csv", "tsv"):
+        delimiter = "\t" if fmt == "tsv" else ","
 
         def cell(value: object) -> str:
             text = "" if value is None else str(value)
             return text if raw_cells else safe_cell(text)
 
-        fh.write(csv_line(csv_header()))
+        fh.write(csv_line(csv_header(), delimiter=delimiter))
         for row in rows:
-            fh.write(
-                csv_line(
-                    [
-                        cell(row["id"]),
-                        ";".join(row["tones"]),
-                        *(row["scores"][t] for t in TONES),
-                        *(cell(row.get(k, "")) for k in CARRIED),
-                        cell(row["text"]),
-                    ]
-                )
-            )
+            fh.write(csv_line(_table_row(row, cell), delimiter=delimiter))
     else:
         for row in rows:
             fh.write(json_line(row) + "\n")
+
+
+def write_xlsx_rows(rows: Iterable[dict], fh: IO[bytes]) -> int:
+    """Write rows as one .xlsx sheet (text cells are string cells, see tonecls.xlsx); returns the texts cut
+    to Excel's cell limit."""
+    from tonecls.xlsx import write_xlsx
+
+    table = (_table_row(row, lambda value: "" if value is None else value) for row in rows)
+    return write_xlsx(csv_header(), table, fh, text_columns=TEXT_COLUMNS, sheet="scores")
 
 
 def output_format(path: str | None) -> str:
     if path is None or path == "-":
         return "jsonl"
     suffix = Path(path).suffix.lower()
-    if suffix not in (".csv", ".jsonl"):
-        raise ToneclsError(f"{path}: output must end in .csv or .jsonl")
+    if suffix[1:] not in OUTPUT_FORMATS:
+        raise ToneclsError(f"{path}: output must end in .csv, .tsv, .xlsx or .jsonl (JSON Lines)")
     return suffix[1:]
