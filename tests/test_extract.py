@@ -486,7 +486,7 @@ def test_extract_command_with_nothing_readable_exits_1(tmp_path):
     (tmp_path / "empty").mkdir()
     result = CliRunner().invoke(cli, ["extract", str(tmp_path / "empty"), str(tmp_path / "missing.txt")])
     assert result.exit_code == 1
-    assert "no .txt or .md files in this folder" in result.stderr
+    assert "no article files (.txt, .md, .html, .htm, .xhtml, .pdf) in this folder" in result.stderr
     assert "missing.txt: skipped: no such file or folder" in result.stderr
     assert result.output.strip().splitlines()[-1].startswith("Error: no article could be read")
 

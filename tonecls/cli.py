@@ -96,7 +96,7 @@ def _delimiter(ctx, param, value: str | None) -> str | None:
     if value is None:
         return None
     value = {"tab": "\t", "\\t": "\t"}.get(value.lower(), value)
-    if len(value) != 1 or value in "\"\r\n":
+    if len(value) != 1 or value in '"\r\n':
         raise click.BadParameter("give one character, e.g. ';' or tab (a quote or a line break cannot be one)")
     return value
 
@@ -911,18 +911,22 @@ def extract(
         if not out.endswith(".jsonl"):
             raise ToneclsError(f"{out}: the pool is written as JSON Lines; use a .jsonl file")
         check_writable(out, overwrite=force)
-    found, read, skipped = [], 0, 0
+    found, read, skipped = [], 0, []
+    # One file or URL that cannot be read is the error itself, not a skip note and a summary.
+    alone = len(articles) == 1 and not Path(articles[0]).is_dir()
     for result in extract_paths(articles, encoding=encoding, timeout=timeout):
         if isinstance(result, InputError):
-            skipped += 1
-            if not quiet:
+            skipped.append(result)
+            if not quiet and not alone:
                 where = f"{result.path}: skipped: " if result.path else ""
                 click.echo(visible(where + result.message, keep=""), err=True)
             continue
         read += 1
         found.extend(result[1])
     if not read:
-        raise ToneclsError(f"no article could be read ({skipped} inputs skipped)")
+        if alone and skipped:
+            raise ToneclsError(visible(str(skipped[0]), keep=""))
+        raise ToneclsError(f"no article could be read ({len(skipped)} inputs skipped)")
 
     def write(fh) -> None:
         for item in found:
@@ -934,9 +938,8 @@ def extract(
         write_atomic(out, write, overwrite=force)
     quotes = sum(item["kind"] == "quote" for item in found)
     where = f" to {out}" if out else ""
-    skips = f"; skipped {skipped} inputs" if skipped else ""
+    skips = f"; skipped {len(skipped)} inputs" if skipped else ""
     click.echo(
-        f"{len(found)} statements ({quotes} quotes, {len(found) - quotes} reported) from "
-        f"{read} articles{where}{skips}",
+        f"{len(found)} statements ({quotes} quotes, {len(found) - quotes} reported) from {read} articles{where}{skips}",
         err=True,
     )

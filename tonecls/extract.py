@@ -289,7 +289,7 @@ def article_files(paths: Iterable[str | os.PathLike]) -> Iterator[Path | str | I
                 empty = empty and isinstance(found, InputError)
                 yield found
             if empty:
-                yield InputError(f"no {' or '.join(ARTICLE_SUFFIXES)} files in this folder", path)
+                yield InputError(f"no article files ({', '.join(ARTICLE_SUFFIXES)}) in this folder", path)
         elif path.exists():
             yield path
         else:
