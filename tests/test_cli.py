@@ -262,7 +262,7 @@ def test_boolean_settings_are_parsed_not_taken_as_text(tmp_path, tiny_data):
 
     model = load_model(out)
     assert model.settings.stem is False
-    assert "denounced" in model.features_.blocks[0].vocabulary
+    assert "denounced" in model.features_.blocks_[0].vocabulary
 
 
 @pytest.mark.parametrize("how", ["classify", "score"])

@@ -57,10 +57,6 @@ def metrics_table(systems: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
-def to_json(obj: object) -> str:
-    return json.dumps(obj, ensure_ascii=False, indent=2)
-
-
 _LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
