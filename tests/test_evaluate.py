@@ -46,11 +46,26 @@ def test_tone_metrics_keeps_its_shape_and_the_no_example_rule():
     assert m["tones"]["sovereignty"]["f1"] == 0.0 and m["macro_over"] == 1
 
 
-def test_best_threshold_is_the_midpoint_below_the_best_f1_cut():
-    # cuts: 0.35 keeps both positives and one negative (F1 0.8), the best; the next lower score is 0.1
-    assert best_threshold(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8])) == pytest.approx(0.225)
+def test_best_threshold_is_the_middle_of_the_best_f1_grid_points():
+    # thresholds 0.11 to 0.35 keep both positives and one negative (F1 0.8), the best; their middle is 0.23
+    assert best_threshold(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8])) == pytest.approx(0.23)
     assert best_threshold(np.array([0, 0, 0]), np.array([0.2, 0.5, 0.9])) == 0.5
-    assert best_threshold(np.array([0, 1]), np.array([0.001, 0.002])) == 0.05  # kept in range
+    assert best_threshold(np.array([0, 1]), np.array([0.001, 0.002])) == 0.5  # every grid point ties at F1 0
+    # 0.11 to 0.60 separate the classes (F1 1); above 0.9 nothing is predicted (F1 0)
+    assert best_threshold(np.array([0, 1, 1]), np.array([0.1, 0.6, 0.9])) == pytest.approx(0.36)
+
+
+def test_best_threshold_agrees_with_f1_score_on_random_cases():
+    from sklearn.metrics import f1_score
+
+    rng = np.random.RandomState(3)
+    for _ in range(20):
+        y = rng.randint(0, 2, 60)
+        probs = np.clip(0.5 * y + rng.normal(0.25, 0.25, 60), 0, 1)
+        grid = np.round(np.arange(0.05, 0.951, 0.01), 2)
+        f1s = np.array([f1_score(y, probs >= t, zero_division=0.0) for t in grid])
+        th = best_threshold(y, probs)
+        assert f1_score(y, probs >= th, zero_division=0.0) == pytest.approx(f1s.max())
 
 
 def test_platt_recovers_a_known_sigmoid():

