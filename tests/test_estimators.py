@@ -42,6 +42,7 @@ TEXTS = [t for t, _ in TINY]
 Y = label_matrix([labels for _, labels in TINY])
 FEATURE_PARAMS = TINY_SETTINGS.feature_params()
 
+
 @parametrize_with_checks([ToneClassifier(), ToneClassifier(class_weight=None, C=0.5)])
 def test_tone_classifier_passes_sklearn_checks(estimator, check):
     check(estimator)

@@ -212,19 +212,11 @@ def draw_timelines(unit: str, series: dict[str, dict[date, dict]]) -> list[bytes
                     linewidth=1.8,
                     label=tone,
                 )
-            for d in xs:  # how many statements each point stands for
-                ax.annotate(
-                    str(cells[d]["n"]),
-                    (d, 1.0),
-                    xytext=(0, -2),
-                    textcoords="offset points",
-                    ha="center",
-                    va="top",
-                    fontsize=6.5,
-                    color="#5f6b7a",
-                )
+            for d in xs:  # how many statements each point stands for, in a band above the shares
+                ax.text(d, 1.1, str(cells[d]["n"]), ha="center", va="center", fontsize=6.5, color="#5f6b7a")
             ax.set_title(f"{actor} ({n} statement{'s' if n != 1 else ''})", fontsize=10, loc="left")
-            ax.set_ylim(0, 1.08)
+            ax.set_ylim(0, 1.18)
+            ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
             ax.set_xlim(*span)
             ax.grid(True, color="#e3e6ea", linewidth=0.7)
             ax.spines[["top", "right"]].set_visible(False)
@@ -234,7 +226,7 @@ def draw_timelines(unit: str, series: dict[str, dict[date, dict]]) -> list[bytes
         for ax in axes[len(group) :]:
             ax.set_visible(False)
         for ax in axes[::cols]:
-            ax.set_ylabel(f"share with the tone\n(number: statements that {unit})", fontsize=8)
+            ax.set_ylabel(f"share with the tone\n(top: statements that {unit})", fontsize=8)
         handles, labels = axes[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="outside upper center", ncols=len(TONES), frameon=False, fontsize=9)
         buf = io.BytesIO()
