@@ -76,3 +76,26 @@ def test_extraction_script_measures_the_new_articles(tmp_path):
     tuning = result["new_articles"]["tuning"]
     assert tuning["overall"]["seeds"] == 74 and "held-out" not in result["new_articles"]
     assert tuning["overall"]["recall"] >= 0.9  # these six articles were read while the rules were written
+
+
+@pytest.mark.parametrize("with_dev", [False, True])
+def test_calibration_script(tmp_path, tiny_data, with_dev, monkeypatch):
+    shared = tmp_path / "shared"
+    if with_dev:  # the tiny statements stand in for the other crises' dev set
+        (shared / "other-crises").mkdir(parents=True)
+        (shared / "other-crises" / "dev.jsonl").write_bytes(tiny_data.read_bytes())
+    monkeypatch.setenv("TONECLS_SHARED", str(shared))
+    out = run_script("calibration.py", "--data", tiny_data, "--folds", "2", "--out-dir", tmp_path)
+    result = json.loads((tmp_path / "calibration.json").read_text())
+    seed = result["sets"]["seed_crisis"]
+    assert seed["before"]["n"] == seed["after"]["n"] == 20
+    for name in ("before", "after"):
+        for tone in seed[name]["tones"].values():
+            assert 0 <= tone["ece"] <= 1 and len(tone["bins"]) == 10
+    assert (tmp_path / "calibration-seed.png").read_bytes().startswith(b"\x89PNG")
+    if with_dev:
+        assert "## (a) Other crises" in out and "other_crises" in result["sets"]
+        assert (tmp_path / "calibration-other-crises.png").exists()
+    else:
+        assert "(a) other crises: skipped, ../shared/other-crises/dev.jsonl is not there" in out
+        assert "other_crises" not in result["sets"]

@@ -175,14 +175,19 @@ def time_bins(days: Sequence[date]) -> tuple[str, Callable[[date], date]]:
 
 
 def tone_over_time(rows: Sequence[dict]) -> tuple[str, dict[str, dict[date, dict]]]:
-    """Per actor, per day or week: the number of statements and the mean probability of each tone."""
+    """Per actor, per day or week: the number of statements and the share of them that have each tone.
+
+    A statement has a tone when `tonecls score` put it in its tones (its probability reached the tone's
+    threshold). The share is drawn rather than the mean probability: a mean of probabilities reads as a
+    rate only when they are calibrated, while the share is what an analyst would count by hand.
+    """
     unit, bin_of = time_bins([r["date"] for r in rows])
-    sums: dict[str, dict[date, list]] = defaultdict(lambda: defaultdict(lambda: [0, dict.fromkeys(TONES, 0.0)]))
+    sums: dict[str, dict[date, list]] = defaultdict(lambda: defaultdict(lambda: [0, dict.fromkeys(TONES, 0)]))
     for row in rows:
         cell = sums[row["actor"]][bin_of(row["date"])]
         cell[0] += 1
-        for tone in TONES:
-            cell[1][tone] += row["scores"][tone]
+        for tone in row["tones"]:
+            cell[1][tone] += 1
     series = {
         actor: {day: {"n": n, **{t: total[t] / n for t in TONES}} for day, (n, total) in sorted(by_bin.items())}
         for actor, by_bin in sums.items()
@@ -243,8 +248,11 @@ def draw_timelines(unit: str, series: dict[str, dict[date, dict]]) -> list[bytes
                     linewidth=1.8,
                     label=tone,
                 )
+            for d in xs:  # how many statements each point stands for, in a band above the shares
+                ax.text(d, 1.1, str(cells[d]["n"]), ha="center", va="center", fontsize=6.5, color="#5f6b7a")
             ax.set_title(f"{actor} ({n} statement{'s' if n != 1 else ''})", fontsize=10, loc="left")
-            ax.set_ylim(0, 1)
+            ax.set_ylim(0, 1.18)
+            ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
             ax.set_xlim(*span)
             ax.grid(True, color="#e3e6ea", linewidth=0.7)
             ax.spines[["top", "right"]].set_visible(False)
@@ -254,7 +262,7 @@ def draw_timelines(unit: str, series: dict[str, dict[date, dict]]) -> list[bytes
         for ax in axes[len(group) :]:
             ax.set_visible(False)
         for ax in axes[::cols]:
-            ax.set_ylabel("mean probability", fontsize=8)
+            ax.set_ylabel(f"share with the tone\n(top: statements that {unit})", fontsize=8)
         handles, labels = axes[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="outside upper center", ncols=len(TONES), frameon=False, fontsize=9)
         buf = io.BytesIO()

@@ -72,10 +72,11 @@ def _intro(counts: dict[str, int], sources: Sequence[str], unit: str) -> str:
         f"<p>{counts['statements']:,} scored statements from {files}: {counts['timeline']:,} with an actor and a "
         f"date are drawn per {unit} for {counts['actors']:,} actors; {counts['apart']:,} without an actor or a date "
         'are <a href="#apart">listed apart</a>.</p>'
-        '<p class="muted">Each line is the mean probability of a tone among the actor\'s statements that '
-        f"{unit}. Condemnation and threat rising together read as escalation; conciliation rising, as "
-        "de-escalation. Probabilities come from <code>tonecls score</code>; a tone is counted for a statement "
-        "when its probability passed the model's threshold.</p>"
+        f'<p class="muted">Each line is the share of the actor\'s statements that {unit} that have the tone, '
+        "that is, whose probability from <code>tonecls score</code> reached the tone's threshold; the small "
+        "number at the top of a panel is how many statements each point stands for (a share of 1 statement "
+        "is 0 or 1). Condemnation and threat rising together read as escalation; conciliation rising, as "
+        "de-escalation.</p>"
     )
 
 
@@ -93,7 +94,7 @@ def _swatch(tone: str) -> str:
 def _figures(images: Sequence[bytes], unit: str) -> str:
     if not images:
         return '<p class="muted">No statement has both an actor and a date, so there is nothing to draw.</p>'
-    alt = f"Mean probability of each tone per {unit}, one panel per actor"
+    alt = f"Share of statements with each tone per {unit}, one panel per actor"
     return "\n".join(
         f'<p><img src="data:image/png;base64,{base64.b64encode(image).decode("ascii")}" alt="{escape(alt)}"></p>'
         for image in images

@@ -45,7 +45,6 @@ _JOINERS = frozenset(
 class Article:
     """Cleaned text, the original offset of each of its characters, and its sentences as (start, end) pairs."""
 
-    original: str
     clean: str
     origin: tuple[int, ...]
     sentences: tuple[tuple[int, int], ...]
@@ -125,7 +124,7 @@ def split_article(text: str) -> Article:
         _clean(text, p_start, p_end, clean, origin)
         paragraph = "".join(clean[base:])
         sentences.extend((base + a, base + b) for a, b in tokenizer.span_tokenize(paragraph))
-    return Article(text, "".join(clean), tuple(origin), tuple(sentences))
+    return Article("".join(clean), tuple(origin), tuple(sentences))
 
 
 class _LanguageVars(PunktLanguageVars):
