@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import RESULTS, labels_of, load_corpus, machine, read_jsonl, shared_file, write_results  # noqa: E402
 
+from tonecls.atomic import atomic_write  # noqa: E402
 from tonecls.crossval import out_of_fold  # noqa: E402
 from tonecls.evaluate import ECE_BINS, expected_calibration_error, reliability, tone_metrics  # noqa: E402
 from tonecls.model import Settings, ToneModel  # noqa: E402
@@ -154,9 +155,8 @@ def reliability_png(result: dict, title: str, path: Path) -> Path:
         ax.legend(fontsize=8, loc="upper left", frameon=False)
     fig.suptitle(title, fontsize=11)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".png.tmp")
-    fig.savefig(tmp, format="png", dpi=100, metadata={"Software": None})
-    tmp.replace(path)
+    with atomic_write(path, "wb", overwrite=True) as fh:
+        fig.savefig(fh, format="png", dpi=100, metadata={"Software": None})
     return path
 
 
