@@ -176,7 +176,7 @@ def misclassified(model, paths) -> dict:
     id, where, gold and predicted tones, scores, the worst tone and its gap.
     """
     from tonecls.corpus import label_files, read_statements
-    from tonecls.model import label_matrix
+    from tonecls.tones import label_matrix
 
     files = label_files(paths)
     real = [s for s in read_statements(files) if not s.constructed]

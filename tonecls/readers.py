@@ -385,7 +385,7 @@ def iter_records(
     if suffix == ".xlsx":
         from tonecls.xlsx import iter_xlsx_records
 
-        return iter_xlsx_records(path, on_note=on_note)
+        return iter_xlsx_records(path, shown=shown_path(path), make_record=_csv_record, on_note=on_note)
     lines = file_lines(path, limit=limit, encoding=encoding)
     if suffix == ".tsv":
         return _iter_csv(lines, shown_path(path), limit, delimiter="\t")

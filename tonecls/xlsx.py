@@ -48,16 +48,19 @@ def _openpyxl():
 
 
 def iter_xlsx_records(
-    path: str | os.PathLike, *, on_note: Callable[[int, str], None] | None = None
+    path: str | os.PathLike,
+    *,
+    shown: str,
+    make_record: Callable[[list[str], list[str]], dict],
+    on_note: Callable[[int, str], None] | None = None,
 ) -> Iterator[tuple[int, dict | InputError]]:
     """``(row number, record)`` for each row of the first sheet under its header, as `iter_records` gives them.
 
-    A workbook that cannot be opened raises InputError; a bad row comes as
-    ``(row, InputError)`` and the rows after it are read as usual.
+    ``shown`` is the file's printable name and ``make_record`` turns a header and a row's cells into a
+    record, as the CSV reader does (both come from `tonecls.readers`, which calls this). A workbook that
+    cannot be opened raises InputError; a bad row comes as ``(row, InputError)`` and the rows after it are
+    read as usual.
     """
-    from tonecls.readers import _csv_record, shown_path
-
-    shown = shown_path(path)
     openpyxl = _openpyxl()
     _check_unpacked(Path(path), shown)
     try:
@@ -90,7 +93,7 @@ def iter_xlsx_records(
             if len(cells) > len(header):
                 yield number, InputError(f"{len(cells)} cells but the header has {len(header)} columns", shown, number)
                 continue
-            yield number, _csv_record(header, cells)
+            yield number, make_record(header, cells)
     finally:
         book.close()
 
