@@ -251,14 +251,6 @@ def check_tones(tones: object) -> tuple[str, ...]:
     return tuple(t for t in TONES if t in tones)
 
 
-def parse_index(query: dict[str, list[str]]) -> int:
-    """``?index=N`` of an item request."""
-    values = query.get("index", [])
-    if len(values) != 1 or not values[0].isascii() or not values[0].isdigit() or len(values[0]) > 9:
-        raise ApiError(HTTPStatus.BAD_REQUEST, "give one ?index=N (a whole number from 0)")
-    return int(values[0])
-
-
 def default_retrain_base() -> list[Path]:
     """In a checkout, its statements/ (what the shipped model learns from); installed, nothing."""
     from tonecls.resources import checkout_root

@@ -335,6 +335,15 @@ def score_texts(model: ToneModel, texts: list[str], *, with_evidence: bool = Fal
     return rows
 
 
+def parse_index(query: dict[str, list[str]]) -> int:
+    """``?index=N`` of an item request."""
+    values = query.get("index", [])
+    if len(values) != 1 or not values[0].isascii() or not values[0].isdigit() or len(values[0]) > 9:
+        raise ApiError(HTTPStatus.BAD_REQUEST, "give one ?index=N (a whole number from 0)")
+    return int(values[0])
+
+
+
 class ToneHandler(BaseHTTPRequestHandler):
     """Routes: GET /, GET /api/info, POST /api/classify, POST /api/score; with a LabelDesk, /label and /api/label/*."""
 
@@ -465,8 +474,6 @@ class ToneHandler(BaseHTTPRequestHandler):
         self.send_json(self.server.labeler.state())
 
     def handle_label_item(self) -> None:
-        from tonecls.label_web import parse_index
-
         self.send_json(self.server.labeler.item(parse_index(parse_qs(urlsplit(self.path).query))))
 
     def handle_label_accept(self) -> None:
