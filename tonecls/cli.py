@@ -145,10 +145,28 @@ def classify(text: str | None, model_path: str | None, json_: bool, lines: bool,
 
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True)
-@click.option("--out", type=click.Path(dir_okay=False), help="Output file, .csv or .jsonl (default: JSONL on stdout).")
+@click.option(
+    "--out",
+    help="Output file, .csv, .jsonl or .parquet (default: JSONL on stdout); with --dask also DIR/, a folder of "
+    "Parquet parts.",
+)
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
 @click.option(
     "--jobs", default=1, show_default=True, type=click.IntRange(-1), help="Processes to score with (-1: all cores)."
+)
+@click.option(
+    "--dask",
+    "dask_address",
+    metavar="ADDRESS",
+    help="Score on a Dask cluster: its scheduler (tcp://host:8786), or 'local' for one on this machine's cores. "
+    "Needs pip install 'tonecls[dask]'.",
+)
+@click.option(
+    "--part-size",
+    default="16MB",
+    show_default=True,
+    metavar="SIZE",
+    help="With --dask: input per task (e.g. 16MB, 512KB); files are cut where a line or row starts.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress or skip notes on standard error.")
 @click.option(
@@ -162,30 +180,44 @@ def score(
     out: str | None,
     force: bool,
     jobs: int,
+    dask_address: str | None,
+    part_size: str,
     quiet: bool,
     raw_cells: bool,
     model_path: str | None,
 ) -> None:
-    """Score folders of .txt/.md files, text files, JSONL/CSV files or - (one statement per line).
+    """Score folders of .txt/.md files, text files, JSONL/CSV/Parquet files or - (one statement per line).
 
-    In CSV output, a text cell (id, text, actor, date, speaker) that starts with =, +, -, @, a tab or a line
-    break gets a leading ' so that a spreadsheet shows it instead of running it as a formula (--raw-cells
-    keeps the text as it is); `tonecls report` reads such cells back without the '.
+    Parquet files need a 'text' column (id, actor, date and speaker are carried); their skipped rows are named
+    FILE:ROW. In CSV output, a text cell (id, text, actor, date, speaker) that starts with =, +, -, @, a tab or
+    a line break gets a leading ' so that a spreadsheet shows it instead of running it as a formula
+    (--raw-cells keeps the text as it is); `tonecls report` reads such cells back without the '.
 
     \b
     Example:
         tonecls score articles/ --out scores.csv
         tonecls score statements.jsonl > scores.jsonl
+        tonecls score archive/*.parquet --dask local --out scores/
     """
-    from tonecls.atomic import check_writable, write_atomic
-    from tonecls.score import Summary, iter_inputs, output_format, score_items, write_rows
+    from tonecls.atomic import check_output_folder, check_writable
+    from tonecls.score import Summary, output_format
 
-    fmt = output_format(out)
+    folder = out is not None and (out.endswith(("/", os.sep)) or Path(out).is_dir())
+    if folder and not dask_address:
+        raise ToneclsError(f"{out}: a folder of Parquet parts is written with --dask; give a .parquet file instead")
+    fmt = "parquet" if folder else output_format(out)
     if jobs == 0:
         raise click.BadParameter("must not be 0", param_hint="--jobs")
-    if out is not None and out != "-":
+    if dask_address and jobs != 1:
+        raise click.UsageError("give --jobs or --dask, not both")
+    part_bytes = _size(part_size, "--part-size")
+    if folder:
+        from tonecls.readers import pyarrow_parquet
+
+        pyarrow_parquet()
+        check_output_folder(out, overwrite=force)
+    elif out is not None and out != "-":
         check_writable(out, overwrite=force)  # now, not after scoring everything
-    model = _load(model_path)
     summary = Summary()
     show = not quiet
     progress = show and _stderr_is_tty()
@@ -194,34 +226,123 @@ def score(
         if show:
             click.echo(("\r" if progress else "") + str(skip), err=True)
 
-    def counted(rows):
+    def counted(chunks):
         shown = 0
-        for row in rows:
-            yield row
+        for chunk in chunks:
+            yield chunk
             if progress and summary.scored != shown:
                 shown = summary.scored
                 click.echo(f"\rscored {shown:,} statements", err=True, nl=False)
 
+    if dask_address:
+        done = _score_on_dask(
+            inputs, out, fmt, folder, force, dask_address, part_bytes, raw_cells, model_path, summary, on_skip, counted
+        )
+    else:
+        done = _score_here(inputs, out, fmt, force, jobs, raw_cells, model_path, summary, on_skip, counted)
+    if not done:  # the reader of standard output stopped early
+        return
+    if progress:
+        click.echo("\r", err=True, nl=False)
+    if show:
+        where = f" to {out}" if out else ""
+        click.echo(f"scored {summary.scored:,} statements{where}; skipped {len(summary.skipped)} inputs", err=True)
+
+
+def _size(text: str, option: str) -> int:
+    """Bytes from "16MB", "512KB", "1GB" or a plain number."""
+    units = {"": 1, "B": 1, "KB": 2**10, "MB": 2**20, "GB": 2**30}
+    clean = text.strip().upper().replace(" ", "")
+    digits = clean.rstrip("KMGB")
+    try:
+        value = float(digits) * units[clean[len(digits) :]]
+    except (KeyError, ValueError):
+        raise click.BadParameter(f"{text!r} is not a size such as 16MB or 512KB", param_hint=option) from None
+    if not 1 <= value <= 2**40:
+        raise click.BadParameter(f"{text!r} is not between 1 byte and 1 TB", param_hint=option)
+    return int(value)
+
+
+def _nothing_scored(summary) -> ToneclsError:
+    return ToneclsError("nothing was scored" + (" (every input was skipped)" if summary.skipped else ""))
+
+
+def _score_here(inputs, out, fmt, force, jobs, raw_cells, model_path, summary, on_skip, counted) -> bool:
+    """`score` in this process, or in --jobs worker processes."""
+    from tonecls.score import iter_inputs, score_items, write_rows
+
+    model = _load(model_path)
+
     def write(fh) -> None:
         write_rows(rows, fh, fmt, raw_cells=raw_cells)
         if summary.scored == 0:  # fail inside the write, so that no empty output is left behind
-            raise ToneclsError("nothing was scored" + (" (every input was skipped)" if summary.skipped else ""))
+            raise _nothing_scored(summary)
 
     rows = counted(score_items(model, iter_inputs(inputs, sys.stdin), summary, jobs=jobs, on_skip=on_skip))
+    return _write_output(out, fmt, write, force)
+
+
+def _write_output(out, fmt, write, force) -> bool:
+    """Write to --out atomically, or to standard output; False when its reader stopped early."""
+    from tonecls.atomic import write_atomic
+
     if out is None or out == "-":
         try:
             write(sys.stdout)
             sys.stdout.flush()
         except BrokenPipeError:  # the reader stopped early (`| head`): stop quietly, as other tools do
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return
+            return False
     else:
-        write_atomic(out, write, overwrite=force)
-    if progress:
-        click.echo("\r", err=True, nl=False)
-    if show:
-        where = f" to {out}" if out else ""
-        click.echo(f"scored {summary.scored:,} statements{where}; skipped {len(summary.skipped)} inputs", err=True)
+        write_atomic(out, write, overwrite=force, mode="wb" if fmt == "parquet" else "w")
+    return True
+
+
+def _score_on_dask(
+    inputs, out, fmt, folder, force, address, part_bytes, raw_cells, model_path, summary, on_skip, counted
+) -> bool:
+    """`score --dask`: parts of the inputs scored on the cluster's workers, written here in input order."""
+    from tonecls.dask import dask_client, plan_parts, scored_parts, ship_model
+    from tonecls.model_file import default_model_path
+    from tonecls.score import csv_header, csv_line
+
+    path = Path(model_path) if model_path else default_model_path()
+    _load(str(path))  # a bad model file is one line here, before a cluster starts
+    with dask_client(address) as client:
+        plugin = ship_model(client, path)
+        parts = plan_parts(inputs, part_bytes)
+        results = counted(scored_parts(client, plugin, parts, summary, fmt=fmt, raw_cells=raw_cells, on_skip=on_skip))
+        if folder:
+            _write_parts(out, results, summary, force)
+            return True
+
+        def write(fh) -> None:
+            if fmt == "parquet":
+                from tonecls.columns import write_tables
+
+                write_tables(results, fh)
+            else:
+                if fmt == "csv":
+                    fh.write(csv_line(csv_header()))
+                for text in results:
+                    fh.write(text)
+            if summary.scored == 0:
+                raise _nothing_scored(summary)
+
+        return _write_output(out, fmt, write, force)
+
+
+def _write_parts(out: str, tables, summary, force: bool) -> None:
+    """A folder of part-00000.parquet, part-00001.parquet ... in input order, made whole or not at all."""
+    from tonecls.atomic import atomic_folder
+    from tonecls.readers import pyarrow_parquet
+
+    pq = pyarrow_parquet()
+    with atomic_folder(out, overwrite=force) as tmp:
+        for i, table in enumerate(tables):
+            pq.write_table(table, tmp / f"part-{i:05d}.parquet")
+        if summary.scored == 0:
+            raise _nothing_scored(summary)
 
 
 @cli.command()

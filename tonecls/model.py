@@ -16,7 +16,7 @@ from scipy import sparse
 
 from tonecls.cues import CueLexicon
 from tonecls.errors import ToneclsError
-from tonecls.text import Analyzer
+from tonecls.text import Analyzer, WordForms
 from tonecls.tones import TONES
 
 
@@ -171,6 +171,7 @@ class Features:
 
     settings: Settings
     blocks: list[Block] = field(default_factory=list)
+    forms: WordForms | None = field(default=None, repr=False, compare=False)  # a loaded model's stem table
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -180,8 +181,10 @@ class Features:
             mask_actors=s.mask_actors,
             word_ngrams=s.word_ngrams,
             char_ngrams=s.char_ngrams,
+            forms=self.forms,
         )
-        cues = CueLexicon.load() if s.cues else None
+        self.forms = self.analyzer.forms
+        cues = CueLexicon.load(self.forms) if s.cues else None
         # Each block: (features with their surface words, features alone: the fast path).
         self.extractors = {"word": (self.analyzer.word_grams, self.analyzer.word_gram_features)}
         if s.char_ngrams is not None:
@@ -190,6 +193,14 @@ class Features:
             self.extractors["cue"] = (cues.find, cues.features)
         self.weights = {"word": 1.0, "char": s.char_weight, "cue": s.cue_weight}
         self._char_columns: dict[str, list[int]] = {}
+
+    def __getstate__(self) -> dict:
+        """Without the per-word cache of character columns: a pickled model stays the size of its file."""
+        return {k: v for k, v in self.__dict__.items() if k != "_char_columns"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._char_columns = {}
 
     def _char_features(self, tokens) -> list[str]:
         chars = self.analyzer.word_chars

@@ -15,15 +15,24 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import IO
 
+from tonecls.batch import CARRIED, score_batch
 from tonecls.errors import InputError, ToneclsError
 from tonecls.model import ToneModel
 from tonecls.output import csv_line, json_line, safe_cell, visible
-from tonecls.readers import MAX_CHARS, decode, iter_records, name_note, shown_path, stdin_lines, walk_files
+from tonecls.readers import (
+    MAX_CHARS,
+    Span,
+    decode,
+    iter_records,
+    name_note,
+    shown_path,
+    stdin_lines,
+    walk_files,
+)
 from tonecls.tones import TONES
 
 TEXT_SUFFIXES = (".txt", ".md")
-TABLE_SUFFIXES = (".jsonl", ".csv")
-CARRIED = ("actor", "date", "speaker")
+TABLE_SUFFIXES = (".jsonl", ".csv", ".parquet")
 TEXT_CELLS = ("id", "actor", "date", "speaker", "text")  # CSV cells that may start like a formula
 CHUNK = 512
 PARALLEL_CHUNK = 4096  # statements per task sent to a worker: pickling costs little per statement
@@ -80,9 +89,9 @@ def iter_inputs(paths: Iterable[str], stdin: IO[str] | None = None) -> Iterator[
         elif not path.exists():
             yield Skip(shown_path(path), "no such file or folder")
         elif path.suffix.lower() in TABLE_SUFFIXES:
-            yield from _iter_table(path)
+            yield from iter_table(path)
         else:
-            yield from _iter_text_file(path)
+            yield from iter_text_file(path)
 
 
 def _iter_lines(stream: IO[str]) -> Iterator[Item | Skip]:
@@ -99,10 +108,11 @@ def _iter_folder(folder: Path) -> Iterator[Item | Skip | Note]:
         if isinstance(found, InputError):
             yield Skip(found.path or shown_path(folder), found.message)
         else:
-            yield from _iter_text_file(found)
+            yield from iter_text_file(found)
 
 
-def _iter_text_file(path: Path) -> Iterator[Item | Skip | Note]:
+def iter_text_file(path: Path) -> Iterator[Item | Skip | Note]:
+    """The statement of one text file (its whole text), or why it is skipped."""
     shown = shown_path(path)
     try:
         size = path.stat().st_size
@@ -137,13 +147,14 @@ def checked(item: Item) -> Item | Skip:
     return item
 
 
-def _iter_table(path: Path) -> Iterator[Item | Skip | Note]:
+def iter_table(path: Path, span: Span | None = None) -> Iterator[Item | Skip | Note]:
+    """The statements of a JSONL, CSV or Parquet file, or of one `Span` of it (read on another machine)."""
     shown = shown_path(path)
-    note = name_note(path)
+    note = name_note(path) if span is None or span.first else None
     if note:
         yield Note(shown, note.replace("its id shows", "row ids without an id of their own show"))
     try:
-        for line, row in iter_records(path):
+        for line, row in iter_records(path, span=span):
             where = f"{shown}:{line}"
             if isinstance(row, InputError):
                 yield Skip(where, row.message)
@@ -183,18 +194,7 @@ def _bounded_chunks(items: Iterable[Item], size: int, max_chars: int) -> Iterato
 
 
 def _score_chunk(model: ToneModel, chunk: list[Item]) -> list[dict]:
-    probs = model.predict_proba([item.text for item in chunk])
-    return [result_row(model, item, p) for item, p in zip(chunk, probs, strict=True)]
-
-
-def result_row(model: ToneModel, item: Item, probs) -> dict:
-    return {
-        "id": item.id,
-        "tones": model.tones_of(probs),
-        "scores": {t: round(float(p), 4) for t, p in zip(TONES, probs, strict=True)},
-        **item.meta,
-        "text": item.text,
-    }
+    return score_batch(model, [item.text for item in chunk], [{"id": item.id, **item.meta} for item in chunk])
 
 
 def score_items(
@@ -289,40 +289,55 @@ def csv_header(rows_meta: Iterable[str] = CARRIED) -> list[str]:
     return ["id", "tones", *(f"score_{t}" for t in TONES), *rows_meta, "text"]
 
 
-def write_rows(rows: Iterable[dict], fh: IO[str], fmt: str, *, raw_cells: bool = False) -> None:
-    """Write rows as CSV or JSON Lines to an open text stream.
+def write_rows(rows: Iterable[dict], fh: IO, fmt: str, *, raw_cells: bool = False) -> None:
+    """Write rows as CSV or JSON Lines to an open text stream, or as Parquet to an open binary one.
 
     In CSV, a text cell that a spreadsheet would run as a formula (=, +, -, @ ...)
     gets a leading ``'`` unless ``raw_cells``; scores are numbers and left alone.
     """
-    if fmt == "csv":
+    if fmt == "parquet":
+        from tonecls.columns import write_parquet
 
-        def cell(value: object) -> str:
-            text = "" if value is None else str(value)
-            return text if raw_cells else safe_cell(text)
-
+        write_parquet(rows, fh)
+    elif fmt == "csv":
         fh.write(csv_line(csv_header()))
         for row in rows:
-            fh.write(
-                csv_line(
-                    [
-                        cell(row["id"]),
-                        ";".join(row["tones"]),
-                        *(row["scores"][t] for t in TONES),
-                        *(cell(row.get(k, "")) for k in CARRIED),
-                        cell(row["text"]),
-                    ]
-                )
-            )
+            fh.write(csv_row(row, raw_cells=raw_cells))
     else:
         for row in rows:
             fh.write(json_line(row) + "\n")
 
 
+def csv_row(row: dict, *, raw_cells: bool = False) -> str:
+    """One scored row as a line of `score`'s CSV output (text cells made formula-safe unless ``raw_cells``)."""
+
+    def cell(value: object) -> str:
+        text = "" if value is None else str(value)
+        return text if raw_cells else safe_cell(text)
+
+    return csv_line(
+        [
+            cell(row["id"]),
+            ";".join(row["tones"]),
+            *(row["scores"][t] for t in TONES),
+            *(cell(row.get(k, "")) for k in CARRIED),
+            cell(row["text"]),
+        ]
+    )
+
+
+OUTPUT_SUFFIXES = (".csv", ".jsonl", ".parquet")
+
+
 def output_format(path: str | None) -> str:
+    """``csv``, ``jsonl`` or ``parquet`` from the output's extension (JSON Lines on standard output)."""
     if path is None or path == "-":
         return "jsonl"
     suffix = Path(path).suffix.lower()
-    if suffix not in (".csv", ".jsonl"):
-        raise ToneclsError(f"{path}: output must end in .csv or .jsonl")
+    if suffix not in OUTPUT_SUFFIXES:
+        raise ToneclsError(f"{path}: output must end in .csv, .jsonl or .parquet")
+    if suffix == ".parquet":
+        from tonecls.readers import pyarrow_parquet
+
+        pyarrow_parquet()  # now, not after scoring everything
     return suffix[1:]
