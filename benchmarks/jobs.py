@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -29,12 +30,15 @@ def write_statements(path: Path, texts: list[str]) -> None:
             fh.write(json.dumps({"id": f"s{i}", "text": text}) + "\n")
 
 
-def run_score(src: Path, out: Path, jobs: int, model: Path) -> float:
+def run_score(src: Path, out: Path, jobs: int, model: Path) -> tuple[float, float]:
+    """Wall seconds, and CPU seconds of the run and its worker processes (user + system)."""
     cmd = [sys.executable, "-m", "tonecls", "score", str(src), "--out", str(out), "--force", "-q"]
     cmd += ["--jobs", str(jobs), "--model", str(model)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with Timer() as t:
         subprocess.run(cmd, check=True)
-    return t.seconds
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return t.seconds, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main(argv=None) -> int:
@@ -54,19 +58,22 @@ def main(argv=None) -> int:
         outputs = {}
         for jobs in args.jobs:
             out = Path(tmp) / f"jobs{jobs}.jsonl"
-            seconds = run_score(src, out, jobs, args.model)
+            seconds, cpu = run_score(src, out, jobs, args.model)
             outputs[jobs] = out.read_bytes()
-            runs[str(jobs)] = {"seconds": seconds, "per_second": args.n / seconds}
+            runs[str(jobs)] = {"seconds": seconds, "per_second": args.n / seconds, "cpu_seconds": cpu}
     base = runs[str(args.jobs[0])]["per_second"]
     identical = all(data == outputs[args.jobs[0]] for data in outputs.values())
     for run in runs.values():
         run["ratio"] = run["per_second"] / base
     print(f"`tonecls score` on {args.n:,} statements (JSONL in and out), one run each")
     print(f"load average before the runs: {load_before:.2f} on {os.cpu_count()} cores\n")
-    print("| --jobs | seconds | statements/s | throughput vs --jobs 1 |")
-    print("|---|---|---|---|")
+    print("| --jobs | seconds | statements/s | throughput vs --jobs 1 | CPU seconds (all processes) |")
+    print("|---|---|---|---|---|")
     for jobs, run in runs.items():
-        print(f"| {jobs} | {run['seconds']:.1f} | {run['per_second']:,.0f} | {run['ratio']:.2f} |")
+        print(
+            f"| {jobs} | {run['seconds']:.1f} | {run['per_second']:,.0f} | {run['ratio']:.2f} "
+            f"| {run['cpu_seconds']:.1f} |"
+        )
     print(f"\noutput bytes identical across --jobs: {identical}")
     path = write_results(
         "jobs",

@@ -196,3 +196,10 @@ def test_dask_refuses_what_it_cannot_do(tmp_path, address, monkeypatch):
     missing = run("score", src, "--dask", "local")
     assert missing.exit_code == 1
     assert missing.output == "Error: --dask needs Dask and its distributed scheduler: pip install 'tonecls[dask]'\n"
+
+
+def test_dask_with_nothing_scored_leaves_no_output_folder(tmp_path, address):
+    (tmp_path / "empty.jsonl").write_text("\n")
+    result = run("score", tmp_path / "empty.jsonl", "--dask", address, "--out", f"{tmp_path}/parts/")
+    assert result.exit_code == 1 and "nothing was scored" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.jsonl"]

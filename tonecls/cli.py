@@ -269,17 +269,24 @@ def _nothing_scored(summary) -> ToneclsError:
 
 def _score_here(inputs, out, fmt, force, jobs, raw_cells, model_path, summary, on_skip, counted) -> bool:
     """`score` in this process, or in --jobs worker processes."""
-    from tonecls.score import iter_inputs, score_items, write_rows
+    from tonecls.score import iter_inputs, score_rendered
 
     model = _load(model_path)
+    entries = iter_inputs(inputs, sys.stdin)
+    chunks = score_rendered(model, entries, summary, fmt=fmt, raw_cells=raw_cells, jobs=jobs, on_skip=on_skip)
+    return _write_output(out, fmt, _writer(counted(chunks), fmt, summary), force)
+
+
+def _writer(chunks, fmt: str, summary):
+    """What writes the rendered chunks to the output file (the same for one process, --jobs and --dask)."""
+    from tonecls.score import write_rendered
 
     def write(fh) -> None:
-        write_rows(rows, fh, fmt, raw_cells=raw_cells)
+        write_rendered(chunks, fh, fmt)
         if summary.scored == 0:  # fail inside the write, so that no empty output is left behind
             raise _nothing_scored(summary)
 
-    rows = counted(score_items(model, iter_inputs(inputs, sys.stdin), summary, jobs=jobs, on_skip=on_skip))
-    return _write_output(out, fmt, write, force)
+    return write
 
 
 def _write_output(out, fmt, write, force) -> bool:
@@ -304,7 +311,6 @@ def _score_on_dask(
     """`score --dask`: parts of the inputs scored on the cluster's workers, written here in input order."""
     from tonecls.dask import dask_client, plan_parts, scored_parts, ship_model
     from tonecls.model_file import default_model_path
-    from tonecls.score import csv_header, csv_line
 
     path = Path(model_path) if model_path else default_model_path()
     _load(str(path))  # a bad model file is one line here, before a cluster starts
@@ -315,21 +321,7 @@ def _score_on_dask(
         if folder:
             _write_parts(out, results, summary, force)
             return True
-
-        def write(fh) -> None:
-            if fmt == "parquet":
-                from tonecls.columns import write_tables
-
-                write_tables(results, fh)
-            else:
-                if fmt == "csv":
-                    fh.write(csv_line(csv_header()))
-                for text in results:
-                    fh.write(text)
-            if summary.scored == 0:
-                raise _nothing_scored(summary)
-
-        return _write_output(out, fmt, write, force)
+        return _write_output(out, fmt, _writer(results, fmt, summary), force)
 
 
 def _write_parts(out: str, tables, summary, force: bool) -> None:

@@ -19,7 +19,7 @@ from tonecls.tones import TONES
 
 SCORE_COLUMNS = tuple(f"score_{t}" for t in TONES)
 COLUMNS = ("id", "tones", *SCORE_COLUMNS, *CARRIED, "text")
-ROW_GROUP = 65_536  # rows per Parquet row group: large enough to compress well, small enough to stay in memory
+ROW_GROUP = 16_384  # rows per Parquet row group: large enough to compress well, small enough to hold as dicts
 
 
 def as_text(value: object) -> str | None:
@@ -76,17 +76,24 @@ def write_parquet(rows: Iterable[dict], fh: IO[bytes], *, row_group: int = ROW_G
     return count
 
 
-def write_tables(tables: Iterable, fh: IO[bytes]) -> int:
-    """Write Arrow tables of scored rows (see `tonecls.dask.render`) to an open binary file as one Parquet file."""
+def write_tables(tables: Iterable, fh: IO[bytes], *, row_group: int = ROW_GROUP) -> int:
+    """Write Arrow tables of scored rows (`tonecls.score.render_rows`) to an open binary file as one Parquet
+    file; small tables are gathered into row groups of about ``row_group`` rows."""
+    import pyarrow as pa
+
     from tonecls.readers import pyarrow_parquet
 
     pq = pyarrow_parquet()
     schema = arrow_schema()
     count = 0
+    waiting: list = []
     with pq.ParquetWriter(fh, schema) as writer:
         for table in tables:
-            writer.write_table(table)
+            waiting.append(table)
             count += table.num_rows
-        if count == 0:
-            writer.write_table(schema.empty_table())
+            if sum(t.num_rows for t in waiting) >= row_group:
+                writer.write_table(pa.concat_tables(waiting))
+                waiting = []
+        if waiting or count == 0:
+            writer.write_table(pa.concat_tables(waiting) if waiting else schema.empty_table())
     return count

@@ -39,7 +39,6 @@ from pathlib import Path
 from typing import Any
 
 from tonecls.errors import ToneclsError
-from tonecls.output import json_line
 from tonecls.readers import MAX_CHARS, SPAN_BYTES, Span, plan_spans, shown_path, walk_files
 from tonecls.score import (
     TABLE_SUFFIXES,
@@ -48,13 +47,14 @@ from tonecls.score import (
     Note,
     Skip,
     Summary,
-    csv_row,
     iter_table,
     iter_text_file,
+    render_rows,
     score_items,
 )
 
 FILES_PER_PART = 2048  # text files of a folder scored in one task
+RENDER_ROWS = 4096  # rows a worker renders at a time
 PLUGIN_PREFIX = "tonecls-model-"
 INSTALL = "pip install 'tonecls[dask]'"
 
@@ -80,14 +80,24 @@ def _model_plugin_class():
         idempotent = True  # the same model registered again (a second run on the cluster) is not sent again
 
         def __init__(self, data: bytes, name: str):
+            from tonecls import __version__
+
             self.data = data
             self.name = name
+            self.version = __version__
             self.model: Any = None
             self.error: ToneclsError | None = None
 
         def setup(self, worker) -> None:
+            from tonecls import __version__
             from tonecls.model_file import load_model
 
+            if __version__ != self.version:  # another tonecls could read or score otherwise
+                self.error = ToneclsError(
+                    f"worker {worker.address} runs tonecls {__version__}, this client {self.version}; "
+                    "install the same version on both"
+                )
+                return
             try:
                 folder = Path(getattr(worker, "local_directory", None) or tempfile.gettempdir())
                 path = folder / f"{self.name}.model"
@@ -189,26 +199,33 @@ class PartResult:
     events: list[Skip | Note] = field(default_factory=list)
 
 
-def render(rows: list[dict], fmt: str, *, raw_cells: bool = False) -> Any:
-    """Rows as `score` writes them: JSON Lines or CSV lines (no header) as text, or an Arrow table."""
-    if fmt == "parquet":
-        import pyarrow as pa
-
-        from tonecls.columns import arrow_schema, to_columns
-
-        return pa.Table.from_pydict(to_columns(rows), schema=arrow_schema())
-    if fmt == "csv":
-        return "".join(csv_row(row, raw_cells=raw_cells) for row in rows)
-    return "".join(json_line(row) + "\n" for row in rows)
-
-
 def score_part(part: Part, plugin: str, fmt: str, raw_cells: bool = False) -> PartResult:
-    """The task each worker runs: read one part, score it with the worker's model, render the rows."""
+    """The task each worker runs: read one part, score it with the worker's model, render the rows.
+
+    Rows are rendered a chunk at a time, so a worker holds the rendered part
+    and one chunk of row dicts, not every row of the part as dicts.
+    """
     model = worker_model(plugin)
     summary = Summary()
     events: list[Skip | Note] = []
-    rows = list(score_items(model, part_entries(part), summary, on_skip=events.append))
-    return PartResult(render(rows, fmt, raw_cells=raw_cells), summary.scored, events)
+    pieces = []
+    rows: list[dict] = []
+    for row in score_items(model, part_entries(part), summary, on_skip=events.append):
+        rows.append(row)
+        if len(rows) == RENDER_ROWS:
+            pieces.append(render_rows(rows, fmt, raw_cells=raw_cells))
+            rows = []
+    if rows or not pieces:
+        pieces.append(render_rows(rows, fmt, raw_cells=raw_cells))
+    return PartResult(_joined(pieces, fmt), summary.scored, events)
+
+
+def _joined(pieces: list, fmt: str) -> Any:
+    if fmt == "parquet":
+        import pyarrow as pa
+
+        return pa.concat_tables(pieces)
+    return "".join(pieces)
 
 
 def scored_parts(
@@ -239,7 +256,17 @@ def scored_parts(
         if isinstance(entry, Skip):
             _note(entry)
             return
-        result: PartResult = entry.result()
+        try:
+            result: PartResult = entry.result()
+        except ToneclsError:
+            raise
+        except Exception as exc:  # e.g. KilledWorker: the part's workers died again and again
+            if type(exc).__name__ != "KilledWorker":
+                raise
+            raise ToneclsError(
+                "a part of the input could not be scored: the workers that took it died, again and again "
+                "(out of memory?)"
+            ) from None
         entry.release()
         for event in result.events:
             _note(event)

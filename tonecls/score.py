@@ -11,9 +11,10 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import chain, islice
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from tonecls.batch import CARRIED, score_batch
 from tonecls.errors import InputError, ToneclsError
@@ -193,8 +194,13 @@ def _bounded_chunks(items: Iterable[Item], size: int, max_chars: int) -> Iterato
         yield chunk
 
 
-def _score_chunk(model: ToneModel, chunk: list[Item]) -> list[dict]:
-    return score_batch(model, [item.text for item in chunk], [{"id": item.id, **item.meta} for item in chunk])
+def _score_chunk(model: ToneModel, chunk: list[Item], render: Render | None = None) -> tuple[Any, int]:
+    """The chunk's rows (or, with ``render``, their rendered text or table) and how many there are."""
+    rows = score_batch(model, [item.text for item in chunk], [{"id": item.id, **item.meta} for item in chunk])
+    if render is None:
+        return rows, len(rows)
+    fmt, raw_cells = render
+    return render_rows(rows, fmt, raw_cells=raw_cells), len(rows)
 
 
 def score_items(
@@ -207,7 +213,37 @@ def score_items(
     on_skip: Callable[[Skip | Note], None] | None = None,
 ) -> Iterator[dict]:
     """Scored rows in input order; skips and notes are kept in ``summary`` and passed to ``on_skip``."""
+    for rows, count in _scored(model, inputs, summary, jobs, chunk_size, on_skip, None):
+        summary.scored += count
+        yield from rows
 
+
+def score_rendered(
+    model: ToneModel,
+    inputs: Iterable[Item | Skip | Note],
+    summary: Summary,
+    *,
+    fmt: str,
+    raw_cells: bool = False,
+    jobs: int = 1,
+    chunk_size: int = CHUNK,
+    on_skip: Callable[[Skip | Note], None] | None = None,
+) -> Iterator[Any]:
+    """`score_items` rendered a chunk at a time as `render_rows` does: what `tonecls score` writes.
+
+    With ``jobs``, the worker processes render their chunks too, so this
+    process only reads the inputs and writes text it is handed: scoring
+    scales with the workers instead of waiting on this one.
+    """
+    for payload, count in _scored(model, inputs, summary, jobs, chunk_size, on_skip, (fmt, raw_cells)):
+        summary.scored += count
+        yield payload
+
+
+Render = tuple[str, bool]  # (format, raw_cells) of `render_rows`, or None for the rows themselves
+
+
+def _scored(model, inputs, summary, jobs, chunk_size, on_skip, render: Render | None) -> Iterator[tuple[Any, int]]:
     def items() -> Iterator[Item]:
         for entry in inputs:
             if isinstance(entry, Skip | Note):
@@ -218,15 +254,39 @@ def score_items(
                 yield entry
 
     if jobs == 1:
-        results: Iterator[list[dict]] = (_score_chunk(model, c) for c in _chunks(items(), chunk_size))
-    else:
-        results = _score_in_parallel(model, items(), jobs=jobs, chunk_size=max(chunk_size, PARALLEL_CHUNK))
-    for rows in results:
-        summary.scored += len(rows)
-        yield from rows
+        return (_score_chunk(model, c, render) for c in _chunks(items(), chunk_size))
+    return _score_in_parallel(model, items(), jobs=jobs, chunk_size=max(chunk_size, PARALLEL_CHUNK), render=render)
 
 
-def _score_in_parallel(model: ToneModel, items: Iterator[Item], *, jobs: int, chunk_size: int) -> Iterator[list[dict]]:
+def render_rows(rows: list[dict], fmt: str, *, raw_cells: bool = False) -> Any:
+    """Rows as `score` writes them: JSON Lines or CSV lines (no header) as text, or an Arrow table for Parquet."""
+    if fmt == "parquet":
+        import pyarrow as pa
+
+        from tonecls.columns import arrow_schema, to_columns
+
+        return pa.Table.from_pydict(to_columns(rows), schema=arrow_schema())
+    if fmt == "csv":
+        return "".join(csv_row(row, raw_cells=raw_cells) for row in rows)
+    return "".join(json_line(row) + "\n" for row in rows)
+
+
+def write_rendered(pieces: Iterable[Any], fh: IO, fmt: str) -> None:
+    """Write what `render_rows` made to an open file: text after a CSV header, or one Parquet file."""
+    if fmt == "parquet":
+        from tonecls.columns import write_tables
+
+        write_tables(pieces, fh)
+        return
+    if fmt == "csv":
+        fh.write(csv_line(csv_header()))
+    for text in pieces:
+        fh.write(text)
+
+
+def _score_in_parallel(
+    model: ToneModel, items: Iterator[Item], *, jobs: int, chunk_size: int, render: Render | None = None
+) -> Iterator[tuple[Any, int]]:
     """Scored chunks in input order from worker processes that die with this one; one chunk is scored here."""
     from tonecls.workers import ordered_map
 
@@ -236,13 +296,13 @@ def _score_in_parallel(model: ToneModel, items: Iterator[Item], *, jobs: int, ch
     if first is None:
         return
     if second is None:  # starting processes would cost more than they save
-        yield _score_chunk(model, first)
+        yield _score_chunk(model, first, render)
         return
     path = getattr(model, "path_", None)
     source = str(path) if path is not None else model  # a model never saved travels pickled, once per worker
     workers = jobs if jobs > 0 else (os.cpu_count() or 1)
     yield from ordered_map(
-        _score_in_worker,
+        partial(_score_in_worker, render=render),
         chain([first, second], chunks),
         workers=workers,
         initializer=_init_worker,
@@ -278,11 +338,11 @@ def _init_worker(source: str | ToneModel, digest: str) -> None:
         _worker_model = exc
 
 
-def _score_in_worker(chunk: list[Item]) -> list[dict]:
+def _score_in_worker(chunk: list[Item], render: Render | None = None) -> tuple[Any, int]:
     if isinstance(_worker_model, ToneclsError):
         raise _worker_model
     assert _worker_model is not None, "_init_worker did not run"
-    return _score_chunk(_worker_model, chunk)
+    return _score_chunk(_worker_model, chunk, render)
 
 
 def csv_header(rows_meta: Iterable[str] = CARRIED) -> list[str]:
