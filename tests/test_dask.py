@@ -65,7 +65,7 @@ def inputs(folder: Path) -> list[Path]:
 def test_dask_gives_the_bytes_and_counts_of_score_and_jobs(tmp_path, address):
     src = inputs(tmp_path)
     one = run("score", *src)
-    two = run("score", *src, "--jobs", "2")
+    two = run("score", *src, "--jobs", "2", "--part-size", "2KB")  # parts read by two worker processes
     on_dask = run("score", *src, "--dask", address, "--part-size", "2KB")
     assert one.exit_code == two.exit_code == on_dask.exit_code == 0, on_dask.output
     assert len(one.stdout.splitlines()) > 250

@@ -163,10 +163,9 @@ def classify(text: str | None, model_path: str | None, json_: bool, lines: bool,
 )
 @click.option(
     "--part-size",
-    default="16MB",
-    show_default=True,
     metavar="SIZE",
-    help="With --dask: input per task (e.g. 16MB, 512KB); files are cut where a line or row starts.",
+    help="With --jobs or --dask: input per task (default 2MB with --jobs, 16MB with --dask; e.g. 512KB); "
+    "files are cut where a line or row starts.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress or skip notes on standard error.")
 @click.option(
@@ -181,7 +180,7 @@ def score(
     force: bool,
     jobs: int,
     dask_address: str | None,
-    part_size: str,
+    part_size: str | None,
     quiet: bool,
     raw_cells: bool,
     model_path: str | None,
@@ -210,7 +209,7 @@ def score(
         raise click.BadParameter("must not be 0", param_hint="--jobs")
     if dask_address and jobs != 1:
         raise click.UsageError("give --jobs or --dask, not both")
-    part_bytes = _size(part_size, "--part-size")
+    part_bytes = _size(part_size or ("16MB" if dask_address else "2MB"), "--part-size")
     if folder:
         from tonecls.readers import pyarrow_parquet
 
@@ -239,7 +238,7 @@ def score(
             inputs, out, fmt, folder, force, dask_address, part_bytes, raw_cells, model_path, summary, on_skip, counted
         )
     else:
-        done = _score_here(inputs, out, fmt, force, jobs, raw_cells, model_path, summary, on_skip, counted)
+        done = _score_here(inputs, out, fmt, force, jobs, part_bytes, raw_cells, model_path, summary, on_skip, counted)
     if not done:  # the reader of standard output stopped early
         return
     if progress:
@@ -267,13 +266,18 @@ def _nothing_scored(summary) -> ToneclsError:
     return ToneclsError("nothing was scored" + (" (every input was skipped)" if summary.skipped else ""))
 
 
-def _score_here(inputs, out, fmt, force, jobs, raw_cells, model_path, summary, on_skip, counted) -> bool:
+def _score_here(inputs, out, fmt, force, jobs, part_bytes, raw_cells, model_path, summary, on_skip, counted) -> bool:
     """`score` in this process, or in --jobs worker processes."""
-    from tonecls.score import iter_inputs, score_rendered
+    from tonecls.score import iter_inputs, score_files, score_rendered
 
     model = _load(model_path)
-    entries = iter_inputs(inputs, sys.stdin)
-    chunks = score_rendered(model, entries, summary, fmt=fmt, raw_cells=raw_cells, jobs=jobs, on_skip=on_skip)
+    if jobs != 1 and "-" not in inputs:  # the workers read their own parts of the files
+        chunks = score_files(
+            model, inputs, summary, fmt=fmt, raw_cells=raw_cells, jobs=jobs, part_bytes=part_bytes, on_skip=on_skip
+        )
+    else:
+        entries = iter_inputs(inputs, sys.stdin)
+        chunks = score_rendered(model, entries, summary, fmt=fmt, raw_cells=raw_cells, jobs=jobs, on_skip=on_skip)
     return _write_output(out, fmt, _writer(counted(chunks), fmt, summary), force)
 
 
@@ -309,14 +313,14 @@ def _score_on_dask(
     inputs, out, fmt, folder, force, address, part_bytes, raw_cells, model_path, summary, on_skip, counted
 ) -> bool:
     """`score --dask`: parts of the inputs scored on the cluster's workers, written here in input order."""
-    from tonecls.dask import dask_client, plan_parts, scored_parts, ship_model
+    from tonecls.dask import dask_client, dask_parts, scored_parts, ship_model
     from tonecls.model_file import default_model_path
 
     path = Path(model_path) if model_path else default_model_path()
     _load(str(path))  # a bad model file is one line here, before a cluster starts
     with dask_client(address) as client:
         plugin = ship_model(client, path)
-        parts = plan_parts(inputs, part_bytes)
+        parts = dask_parts(inputs, part_bytes)
         results = counted(scored_parts(client, plugin, parts, summary, fmt=fmt, raw_cells=raw_cells, on_skip=on_skip))
         if folder:
             _write_parts(out, results, summary, force)

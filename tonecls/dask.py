@@ -34,27 +34,14 @@ import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tonecls.errors import ToneclsError
-from tonecls.readers import MAX_CHARS, SPAN_BYTES, Span, plan_spans, shown_path, walk_files
-from tonecls.score import (
-    TABLE_SUFFIXES,
-    TEXT_SUFFIXES,
-    Item,
-    Note,
-    Skip,
-    Summary,
-    iter_table,
-    iter_text_file,
-    render_rows,
-    score_items,
-)
+from tonecls.parts import Part, PartResult, plan_parts, score_part_with, take
+from tonecls.readers import MAX_CHARS, SPAN_BYTES
+from tonecls.score import Note, Skip, Summary
 
-FILES_PER_PART = 2048  # text files of a folder scored in one task
-RENDER_ROWS = 4096  # rows a worker renders at a time
 PLUGIN_PREFIX = "tonecls-model-"
 INSTALL = "pip install 'tonecls[dask]'"
 
@@ -137,97 +124,6 @@ def worker_model(plugin: str):
     return loaded.model
 
 
-# ---------------------------------------------------------------- parts
-
-
-@dataclass(frozen=True)
-class Part:
-    """One task: a span of one JSONL, CSV or Parquet file, or a group of text files (one statement each)."""
-
-    path: str | None = None
-    span: Span | None = None
-    texts: tuple[str, ...] = ()
-
-
-def plan_parts(inputs: Iterable[str], part_bytes: int = SPAN_BYTES) -> Iterator[Part | Skip]:
-    """The parts of the inputs, in input order, with a Skip where an input cannot be read at all."""
-    for raw in inputs:
-        if raw == "-":
-            raise ToneclsError("--dask reads files and folders, not standard input ('-')")
-        path = Path(raw)
-        if path.is_dir():
-            yield from _folder_parts(path)
-        elif not path.exists():
-            yield Skip(shown_path(path), "no such file or folder")
-        elif path.suffix.lower() in TABLE_SUFFIXES:
-            for span in plan_spans(path, part_bytes):
-                yield Part(str(path), span)
-        else:
-            yield Part(texts=(str(path),))
-
-
-def _folder_parts(folder: Path) -> Iterator[Part | Skip]:
-    group: list[str] = []
-    for found in walk_files(folder, TEXT_SUFFIXES):
-        if isinstance(found, Path):
-            group.append(str(found))
-            if len(group) < FILES_PER_PART:
-                continue
-        if group:
-            yield Part(texts=tuple(group))
-            group = []
-        if not isinstance(found, Path):
-            yield Skip(found.path or shown_path(folder), found.message)
-    if group:
-        yield Part(texts=tuple(group))
-
-
-def part_entries(part: Part) -> Iterator[Item | Skip | Note]:
-    """What `tonecls score` reads from the inputs of one part, in the same order and with the same names."""
-    if part.path is not None:
-        yield from iter_table(Path(part.path), part.span)
-    for text_file in part.texts:
-        yield from iter_text_file(Path(text_file))
-
-
-@dataclass
-class PartResult:
-    """A scored part: its rendered rows, how many, and its skips and notes in input order."""
-
-    payload: Any
-    scored: int
-    events: list[Skip | Note] = field(default_factory=list)
-
-
-def score_part(part: Part, plugin: str, fmt: str, raw_cells: bool = False) -> PartResult:
-    """The task each worker runs: read one part, score it with the worker's model, render the rows.
-
-    Rows are rendered a chunk at a time, so a worker holds the rendered part
-    and one chunk of row dicts, not every row of the part as dicts.
-    """
-    model = worker_model(plugin)
-    summary = Summary()
-    events: list[Skip | Note] = []
-    pieces = []
-    rows: list[dict] = []
-    for row in score_items(model, part_entries(part), summary, on_skip=events.append):
-        rows.append(row)
-        if len(rows) == RENDER_ROWS:
-            pieces.append(render_rows(rows, fmt, raw_cells=raw_cells))
-            rows = []
-    if rows or not pieces:
-        pieces.append(render_rows(rows, fmt, raw_cells=raw_cells))
-    return PartResult(_joined(pieces, fmt), summary.scored, events)
-
-
-def _joined(pieces: list, fmt: str) -> Any:
-    if fmt == "parquet":
-        import pyarrow as pa
-
-        return pa.concat_tables(pieces)
-    return "".join(pieces)
-
-
 def scored_parts(
     client,
     plugin: str,
@@ -251,10 +147,10 @@ def scored_parts(
     run = uuid.uuid4().hex[:10]
     pending: deque = deque()
 
-    def take() -> Iterator[Any]:
+    def next_result() -> Iterator[Any]:
         entry = pending.popleft()
         if isinstance(entry, Skip):
-            _note(entry)
+            yield from take(PartResult(None, 0, [entry]), summary, on_skip)
             return
         try:
             result: PartResult = entry.result()
@@ -268,16 +164,7 @@ def scored_parts(
                 "(out of memory?)"
             ) from None
         entry.release()
-        for event in result.events:
-            _note(event)
-        summary.scored += result.scored
-        if result.scored:
-            yield result.payload
-
-    def _note(event: Skip | Note) -> None:
-        (summary.skipped if isinstance(event, Skip) else summary.notes).append(event)
-        if on_skip:
-            on_skip(event)
+        yield from take(result, summary, on_skip)
 
     try:
         for i, part in enumerate(parts):
@@ -287,13 +174,25 @@ def scored_parts(
                 key = f"tonecls-score-{run}-{i}"
                 pending.append(client.submit(score_part, part, plugin, fmt, raw_cells, key=key, pure=False))
             while sum(not isinstance(e, Skip) for e in pending) >= window or (pending and isinstance(pending[0], Skip)):
-                yield from take()
+                yield from next_result()
         while pending:
-            yield from take()
+            yield from next_result()
     finally:
         for entry in pending:
             if not isinstance(entry, Skip):
                 entry.cancel()
+
+
+def score_part(part: Part, plugin: str, fmt: str, raw_cells: bool = False) -> PartResult:
+    """The task each worker runs: one part scored with the model the worker loaded for ``plugin``."""
+    return score_part_with(worker_model(plugin), part, fmt, raw_cells)
+
+
+def dask_parts(inputs: Iterable[str], part_bytes: int = SPAN_BYTES) -> Iterator[Part | Skip]:
+    """`plan_parts` for --dask, which reads files and folders only."""
+    if "-" in inputs:
+        raise ToneclsError("--dask reads files and folders, not standard input ('-')")
+    return plan_parts(inputs, part_bytes)
 
 
 # ---------------------------------------------------------------- clusters

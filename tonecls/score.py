@@ -310,6 +310,55 @@ def _score_in_parallel(
     )
 
 
+JOBS_PART_BYTES = 2 * 1024 * 1024  # a part of a file for one --jobs task: some 6,000 statements, half a second
+
+
+def score_files(
+    model: ToneModel,
+    inputs: Iterable[str],
+    summary: Summary,
+    *,
+    fmt: str,
+    raw_cells: bool = False,
+    jobs: int = -1,
+    part_bytes: int = JOBS_PART_BYTES,
+    on_skip: Callable[[Skip | Note], None] | None = None,
+) -> Iterator[Any]:
+    """`score_rendered` for files and folders (not '-') on worker processes that read their own parts.
+
+    This process only cuts the inputs into parts (`tonecls.parts`) and hands
+    on what the workers render, in input order; the skips and notes reach
+    ``summary`` and ``on_skip`` in the order one process reports them. With a
+    single part, it is scored here: starting processes would cost more.
+    """
+    from tonecls.parts import Part, plan_parts, score_part_with, take
+    from tonecls.workers import ordered_map
+
+    planned = plan_parts(inputs, part_bytes)
+    head: list[Part | Skip] = []
+    for entry in planned:
+        head.append(entry)
+        if sum(isinstance(e, Part) for e in head) == 2:
+            break
+    entries = chain(head, planned)
+    if sum(isinstance(e, Part) for e in head) < 2:
+        for entry in entries:
+            yield from take(score_part_with(model, entry, fmt, raw_cells), summary, on_skip)
+        return
+    path = getattr(model, "path_", None)
+    source = str(path) if path is not None else model
+    workers = jobs if jobs > 0 else (os.cpu_count() or 1)
+    results = ordered_map(
+        partial(_score_part_in_worker, fmt=fmt, raw_cells=raw_cells),
+        entries,
+        workers=workers,
+        initializer=_init_worker,
+        initargs=(source, _model_digest(model)),
+    )
+    for result in results:
+        yield from take(result, summary, on_skip)
+
+
 def _model_digest(model: ToneModel) -> str:
     """Enough of the fitted model to tell whether a worker loaded the same model as the parent."""
     digest = hashlib.sha256()
@@ -336,6 +385,16 @@ def _init_worker(source: str | ToneModel, digest: str) -> None:
         _worker_model = model
     except ToneclsError as exc:  # raised again with the first chunk, so that the parent reports it in one line
         _worker_model = exc
+
+
+def _score_part_in_worker(part, fmt: str, raw_cells: bool):
+    """One part of `score_files`, read, scored and rendered in a worker process."""
+    from tonecls.parts import score_part_with
+
+    if isinstance(_worker_model, ToneclsError):
+        raise _worker_model
+    assert _worker_model is not None, "_init_worker did not run"
+    return score_part_with(_worker_model, part, fmt, raw_cells)
 
 
 def _score_in_worker(chunk: list[Item], render: Render | None = None) -> tuple[Any, int]:
