@@ -10,7 +10,10 @@ file and line instead of stopping the run:
   or deep nesting is a bad record, not a crash later when it is written out;
 - a bad CSV row is skipped alone: rows are cut where their quotes balance, so
   the reader finds the next row again after it;
-- folders are walked without recursion, sorted, without following links.
+- folders are walked without recursion, sorted, without following links;
+- Parquet is read a record batch at a time, its values made what JSON would hold;
+- a file can be cut into `Span`s that other processes read on their own and
+  that give exactly what reading the whole file gives (`plan_spans`).
 
 `csv.field_size_limit` is process-wide (the csv module keeps no per-reader
 limit), so it is set here, once, to the fixed `CSV_FIELD_LIMIT`.

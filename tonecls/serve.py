@@ -60,6 +60,8 @@ class ToneServer(ThreadingHTTPServer):
     the GIL, and by the dict's own lock in free-threaded builds), no code iterates
     over a cache, and a cached value is never changed after it is stored, so a
     thread that finds an entry missing (cleared by another) just computes it again.
+    Stemming a word the model's table lacks uses a PyStemmer object per thread (they are
+    not thread-safe); a model file without a table records nltk's stems in a dict, as above.
     tests/robustness/test_server_hostile.py checks this while clearing the caches.
     """
 
