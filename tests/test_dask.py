@@ -142,12 +142,15 @@ def test_a_worker_killed_mid_run_loses_no_row(tmp_path, cluster, address):
     assert result.stdout == expected.stdout and result.stderr == expected.stderr
 
 
-def test_dask_local_starts_a_cluster_on_this_machine(tmp_path):
+def test_score_jobs_2_and_dask_local_write_the_same_jsonl(tmp_path):
+    """`--dask local` starts its own LocalCluster on this machine's cores, for the length of the run."""
     src = inputs(tmp_path)[:1]
     expected = run("score", *src)
-    result = run("score", *src, "--dask", "local", "--part-size", "4KB")
-    assert result.exit_code == 0, result.output
-    assert result.stdout == expected.stdout and result.stderr == expected.stderr
+    jobs = run("score", *src, "--jobs", "2", "--part-size", "4KB")
+    local = run("score", *src, "--dask", "local", "--part-size", "4KB")
+    assert local.exit_code == 0, local.output
+    assert expected.stdout == jobs.stdout == local.stdout
+    assert expected.stderr == jobs.stderr == local.stderr
 
 
 def test_score_dataframe_adds_scores_and_says_why_rows_were_skipped(address, tiny_model_path):
