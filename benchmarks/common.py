@@ -19,7 +19,8 @@ from tonecls.model import label_matrix
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
-SHARED = ROOT.parent / "shared"
+# The measurement data beside the checkout; TONECLS_SHARED points elsewhere (a git worktree's parent has none).
+SHARED = Path(os.environ.get("TONECLS_SHARED") or ROOT.parent / "shared")
 
 
 def machine() -> dict:

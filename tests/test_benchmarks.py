@@ -95,3 +95,35 @@ def test_dask_scale_script(tmp_path, tiny_model_path):
     run_script("dask_scale.py", "--model", tiny_model_path, "--n", "300", "--workers", "1", "--out-dir", tmp_path)
     result = json.loads((tmp_path / "dask_scale.json").read_text())
     assert result["identical"] is True and result["dask"]["worker_peak_rss_mb"][0] > 10
+
+
+def test_extraction_script_measures_the_new_articles(tmp_path):
+    out = run_script("extraction.py", "--seeds", tmp_path / "no-seeds", "--split", "tuning", "--out-dir", tmp_path)
+    assert "skipped the seed articles" in out and "### New articles, tuning" in out
+    result = json.loads((tmp_path / "extraction.json").read_text())
+    tuning = result["new_articles"]["tuning"]
+    assert tuning["overall"]["seeds"] == 74 and "held-out" not in result["new_articles"]
+    assert tuning["overall"]["recall"] >= 0.9  # these six articles were read while the rules were written
+
+
+@pytest.mark.parametrize("with_dev", [False, True])
+def test_calibration_script(tmp_path, tiny_data, with_dev, monkeypatch):
+    shared = tmp_path / "shared"
+    if with_dev:  # the tiny statements stand in for the other crises' dev set
+        (shared / "other-crises").mkdir(parents=True)
+        (shared / "other-crises" / "dev.jsonl").write_bytes(tiny_data.read_bytes())
+    monkeypatch.setenv("TONECLS_SHARED", str(shared))
+    out = run_script("calibration.py", "--data", tiny_data, "--folds", "2", "--out-dir", tmp_path)
+    result = json.loads((tmp_path / "calibration.json").read_text())
+    seed = result["sets"]["seed_crisis"]
+    assert seed["before"]["n"] == seed["after"]["n"] == 20
+    for name in ("before", "after"):
+        for tone in seed[name]["tones"].values():
+            assert 0 <= tone["ece"] <= 1 and len(tone["bins"]) == 10
+    assert (tmp_path / "calibration-seed.png").read_bytes().startswith(b"\x89PNG")
+    if with_dev:
+        assert "## (a) Other crises" in out and "other_crises" in result["sets"]
+        assert (tmp_path / "calibration-other-crises.png").exists()
+    else:
+        assert "(a) other crises: skipped, ../shared/other-crises/dev.jsonl is not there" in out
+        assert "other_crises" not in result["sets"]

@@ -1,6 +1,7 @@
 import csv
 import json
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -80,13 +81,13 @@ def test_score_folder_with_broken_file_writes_complete_csv(tmp_path):
         (folder / ("sub" if i % 2 else "") / f"s{i:02d}.txt").write_text(text, encoding="utf-8")
     (folder / "broken.txt").write_bytes(b"\x00\x01\x02binary")
     (folder / "empty.txt").write_text("  \n")
-    (folder / "ignored.json").write_text("{}")
+    (folder / "not-read.json").write_text("{}")
     out = tmp_path / "scores.csv"
     result = CliRunner().invoke(cli, ["score", str(folder), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert f"{folder / 'broken.txt'}: skipped: contains NUL bytes" in result.output
     assert f"{folder / 'empty.txt'}: skipped: empty file" in result.output
-    assert f"scored {len(TINY)} statements to {out}; skipped 2 inputs" in result.output
+    assert f"scored {len(TINY)} statements to {out}; skipped 3 inputs; not read: 1 .json" in result.output
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert len(rows) == len(TINY)
     assert list(rows[0])[:6] == ["id", "tones", *(f"score_{t}" for t in TONES)]
@@ -262,7 +263,7 @@ def test_boolean_settings_are_parsed_not_taken_as_text(tmp_path, tiny_data):
 
     model = load_model(out)
     assert model.settings.stem is False
-    assert "denounced" in model.features_.blocks[0].vocabulary
+    assert "denounced" in model.features_.blocks_[0].vocabulary
 
 
 @pytest.mark.parametrize("how", ["classify", "score"])
@@ -271,3 +272,25 @@ def test_standard_input_is_decoded_like_a_file(how):
     result = CliRunner().invoke(cli, args, input=b"caf\xe9 statement\n")
     assert result.exit_code == 1
     assert "not valid UTF-8 (byte 3)" in result.output
+
+
+def test_models_are_calibrated_unless_told_not_to_and_info_shows_it(tmp_path, tiny_data):
+    common = ["--repeats", "0", "--set", "min_df=1", "--set", "inner_folds=2", "--set", "char_ngrams=none"]
+    paths = {}
+    for name, extra in (("calibrated", []), ("raw", ["--set", "calibrate=false"])):
+        paths[name] = tmp_path / f"{name}.model"
+        assert run("train", str(tiny_data), "--out", str(paths[name]), *common, *extra).exit_code == 0
+    raw_info = run("info", "--model", str(paths["raw"]))
+    assert raw_info.exit_code == 0 and "calibration (slope, intercept)" in raw_info.output
+    assert raw_info.output.count("| 1.000, +0.000 |") == 4  # the uncalibrated model keeps its log-odds
+    info = run("info", "--model", str(paths["calibrated"])).output
+    assert info.count("| 1.000, +0.000 |") < 4
+    from tonecls.model_file import load_model
+
+    text = "We strongly condemn this unprovoked attack on our territory."
+    calibrated, raw = (load_model(paths[n]) for n in ("calibrated", "raw"))
+    z = calibrated.pipeline_.decision_function([text])[0]
+    expected = 1 / (1 + np.exp(-(calibrated.calibration_[:, 0] * z + calibrated.calibration_[:, 1])))
+    scores = json.loads(run("classify", "--model", str(paths["calibrated"]), "--json", text).output)["scores"]
+    assert [scores[t] for t in TONES] == pytest.approx(expected, abs=1e-4)
+    assert not np.allclose(calibrated.calibration_, raw.calibration_)

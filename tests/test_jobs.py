@@ -76,3 +76,50 @@ def test_workers_start_with_no_signal_held():
     statuses = list(ordered_map(Path.read_text, [Path("/proc/self/status")] * 2, workers=2))
     blocked = [line.split()[1] for status in statuses for line in status.splitlines() if line.startswith("SigBlk")]
     assert blocked == ["0000000000000000"] * 2
+
+
+def documents_and_spreadsheets(folder: Path) -> list[Path]:
+    """The inputs of main's readers: HTML and PDF in a folder with files not read, TSV, XLSX, a ';' CSV, and a
+    JSONL file long enough to be cut into parts whose dates are not ISO."""
+    from .documents import PRESS_RELEASE, text_pdf
+
+    texts = [t for t, _ in TINY] * 4
+    docs = folder / "docs"
+    docs.mkdir()
+    (docs / "a.html").write_text(PRESS_RELEASE)
+    (docs / "b.pdf").write_bytes(text_pdf(["We condemn the shelling of the villages."]))
+    (docs / "c.docx").write_bytes(b"PK\x03\x04")
+    (docs / "d.png").write_bytes(b"\x89PNG")
+    (docs / "e.txt").write_text(texts[0])
+    tsv = folder / "in.tsv"
+    tsv.write_text("id\ttext\n" + "".join(f"t{i}\t{t}\n" for i, t in enumerate(texts[:10])))
+    semi = folder / "semi.csv"
+    semi.write_text("id;text\n" + "".join(f"s{i};{t}\n" for i, t in enumerate(texts[:10])))
+    dated = folder / "dated.jsonl"
+    lines = [json.dumps({"id": f"d{i}", "text": t, "date": f"{i % 28 + 1:02d}/05/2024"}) for i, t in enumerate(texts)]
+    dated.write_text("\n".join(lines) + "\n")
+    inputs = [docs, tsv, semi, dated]
+    pytest.importorskip("openpyxl", reason="needs the xlsx extra")
+    from tonecls.xlsx import write_xlsx
+
+    xlsx = folder / "in.xlsx"
+    with open(xlsx, "wb") as fh:
+        write_xlsx(["id", "text"], [[f"x{i}", t] for i, t in enumerate(texts[:5])], fh, text_columns=(0, 1), sheet="s")
+    return [*inputs, xlsx]
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".tsv"])
+def test_two_jobs_read_documents_spreadsheets_and_dates_as_one_process_does(tmp_path, suffix):
+    """Main's input kinds through the parts: the same bytes, notes, skips, one date warning and the same counts."""
+    pytest.importorskip("selectolax", reason="needs the html extra")
+    pytest.importorskip("pypdf", reason="needs the pdf extra")
+    src = documents_and_spreadsheets(tmp_path)
+    assert len([p for p in plan_parts([str(p) for p in src], 1024) if isinstance(p, Part)]) > 5
+    one, two = tmp_path / f"one{suffix}", tmp_path / f"two{suffix}"
+    first = run("score", *src, "--out", one)
+    second = run("score", *src, "--out", two, "--jobs", "2", "--part-size", "1KB")
+    assert first.exit_code == second.exit_code == 0, second.output
+    assert two.read_bytes() == one.read_bytes()
+    assert second.stderr.replace(str(two), str(one)) == first.stderr
+    assert first.stderr.count("warning: date") == 1 and "80 dates not read" in first.stderr
+    assert "not read: 1 .docx, 1 .png" in first.stderr and "separated by ';'" in first.stderr

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from tonecls.errors import ToneclsError
-from tonecls.model import Features, ToneModel, label_matrix
+from tonecls.model import ToneFeatures, ToneModel, label_matrix
 from tonecls.model_file import load_model
 from tonecls.tones import TONES
 
@@ -12,12 +12,12 @@ TEXTS = [t for t, _ in TINY] + ["Pakistan will not accept this, the U.S. said.",
 
 
 def test_scoring_path_matches_training_path():
-    features = Features(TINY_SETTINGS)
-    counted = features.count(TEXTS)
-    features.fit(counted)
-    a = features.matrix(counted).toarray()
+    features = ToneFeatures(**TINY_SETTINGS.feature_params())
+    analysed = features.analyse(TEXTS)
+    a = features.fit(analysed).transform(analysed).toarray()
     b = features.transform(TEXTS).toarray()
     np.testing.assert_allclose(a, b)
+    np.testing.assert_allclose(features.fit_transform(TEXTS).toarray(), b)
 
 
 def test_probabilities_are_in_range_and_batch_equals_single(tiny_model_path):
@@ -63,8 +63,15 @@ def test_docstring_example_runs():
     from tonecls.model import Settings
 
     model = ToneModel(Settings(char_ngrams=None, min_df=1, C=1.0, mask_actors=False))
-    texts = ["We condemn this attack.", "We call for restraint and dialogue."] * 4
-    model.fit(texts, [["condemnation"], ["conciliation"]] * 4)
+    texts = [
+        "We condemn this attack.",
+        "We condemn the shelling of villages.",
+        "We deplore and condemn the raid.",
+        "We call for restraint and dialogue.",
+        "We call for calm and talks.",
+        "We urge dialogue and restraint.",
+    ]
+    model.fit(texts, [["condemnation"]] * 3 + [["conciliation"]] * 3)
     assert model.classify("We strongly condemn the attack.")["tones"] == ["condemnation"]
 
 

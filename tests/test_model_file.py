@@ -42,6 +42,7 @@ def test_file_holds_json_and_npy_only(tiny_model_path):
             "intercept.npy",
             "thresholds.npy",
             "C.npy",
+            "calibration.npy",
             "idf_word.npy",
             "idf_char.npy",
             "idf_cue.npy",
@@ -55,6 +56,7 @@ def test_file_holds_json_and_npy_only(tiny_model_path):
     assert [b["name"] for b in meta["blocks"]] == ["word", "char", "cue"]
     assert sorted(meta["card"]) == [
         "C",
+        "calibration",
         "counts",
         "created",
         "cross_validation",
@@ -160,3 +162,14 @@ def test_pickled_array_is_refused(tiny_model_path, tmp_path):
     p = rewrite(tmp_path / "p1.model", tmp_path / "p2.model", fix_digest)
     with pytest.raises(ModelFileError, match="array 'C' is not a float64 vector or matrix"):
         load_model(p)
+
+
+def test_saved_estimators_load_as_the_same_calibrated_model(tiny_data, tmp_path):
+    result = train([tiny_data], settings=TINY_SETTINGS, folds=2, repeats=1)
+    loaded = load_model(save_model(result.model, tmp_path / "m.model", result.card))
+    np.testing.assert_array_equal(loaded.calibration_, result.model.calibration_)
+    assert loaded.calibration_.shape == (4, 2) and (loaded.calibration_[:, 0] > 0).all()
+    np.testing.assert_allclose(loaded.predict_proba(TEXTS), result.model.predict_proba(TEXTS))
+    np.testing.assert_array_equal(loaded.predict(TEXTS), result.model.predict(TEXTS))
+    assert loaded.pipeline_.get_params()["classifier__C"] == tuple(result.model.C_)
+    assert list(loaded.features_.get_feature_names_out()) == list(result.model.features_.get_feature_names_out())

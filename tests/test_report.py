@@ -113,7 +113,7 @@ def test_a_missing_file_or_no_usable_row_is_an_error(tmp_path):
         read_scored([bad])
 
 
-def test_tone_over_time_is_the_mean_per_actor_and_day(scores_jsonl):
+def test_tone_over_time_is_the_share_with_each_tone_per_actor_and_day(scores_jsonl):
     rows, _ = read_scored([scores_jsonl])
     dated = [r for r in rows if r["actor"] and r["date"]]
     unit, series = tone_over_time(dated)
@@ -121,7 +121,9 @@ def test_tone_over_time_is_the_mean_per_actor_and_day(scores_jsonl):
     assert sorted(series) == ["Iran", "Pakistan"]
     day = series["Pakistan"][date(2024, 1, 18)]
     assert day["n"] == 2
-    assert day["condemnation"] == pytest.approx(0.85) and day["threat"] == pytest.approx(0.7)
+    # both statements have condemnation and threat, one has sovereignty (its 0.5 score reached the threshold)
+    assert day["condemnation"] == 1.0 and day["threat"] == 1.0
+    assert day["sovereignty"] == 0.5 and day["conciliation"] == 0.0
     assert list(series["Pakistan"]) == [date(2024, 1, 16), date(2024, 1, 18), date(2024, 1, 20)]
 
 
@@ -157,6 +159,10 @@ def test_report_html(tmp_path, scores_jsonl):
     assert '<h3 id="actor-1">Pakistan <span class="muted">(4 statements)</span></h3>' in html
     assert html.count("<table>") == 4  # three actors and the rows left apart
     assert "Statements left off the timeline (3)" in html
+    assert "Each line is the share of the actor&#x27;s statements that day that have the tone" in html or (
+        "Each line is the share of the actor's statements that day that have the tone" in html
+    )
+    assert 'alt="Share of statements with each tone per day, one panel per actor"' in html
     assert "no date: 1; no actor: 1; date &#x27;19/01/2024&#x27; is not YYYY-MM-DD: 1" in html
     assert "UN spokesperson" in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in html

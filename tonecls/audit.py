@@ -15,9 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from tonecls.corpus import Statement
-from tonecls.grouping import group_ids, grouped_folds, tuning_groups
-from tonecls.model import Settings, ToneModel, label_matrix
-from tonecls.tones import TONES
+from tonecls.crossval import GroupedToneSplit, out_of_fold
+from tonecls.model import Settings, ToneModel
+from tonecls.tones import TONES, label_matrix
+from tonecls.training import sample_weights, statement_arrays
 
 
 @dataclass
@@ -32,22 +33,10 @@ def out_of_fold_probs(
     statements: Sequence[Statement], settings: Settings, *, folds: int = 5, seed: int = 0, progress=None
 ) -> np.ndarray:
     """Each statement's probabilities from a model that never saw it (nor its near-duplicates)."""
-    texts = [s.text for s in statements]
-    y = label_matrix([s.labels for s in statements])
-    groups = group_ids(texts)
-    tuning = np.array(tuning_groups([s.meta.get("situation") for s in statements], texts))
-    from tonecls.training import sample_weights
-
-    weights = sample_weights(statements, settings)
-    probs = np.zeros(y.shape)
-    splits = grouped_folds(groups, y, folds, seed)
-    for k, test in enumerate(splits, start=1):
-        train = np.setdiff1d(np.arange(len(texts)), test)
-        model = ToneModel(settings).fit([texts[i] for i in train], y[train], tuning[train], weights[train])
-        probs[test] = model.predict_proba([texts[i] for i in test])
-        if progress:
-            progress(k, len(splits))
-    return probs
+    texts, y, groups, tuning = statement_arrays(statements)
+    splits = GroupedToneSplit(folds, seed).split(texts, y, groups)
+    fit_params = {"groups": tuning, "sample_weight": sample_weights(statements, settings)}
+    return out_of_fold(ToneModel(settings), texts, y, splits, fit_params=fit_params, progress=progress)["predict_proba"]
 
 
 def find_label_issues(statements: Sequence[Statement], probs: np.ndarray, *, top: int = 20) -> list[LabelIssue]:

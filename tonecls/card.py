@@ -38,7 +38,7 @@ def training_path(path: str | Path) -> str:
     return shown_path(Path(path).as_posix())
 
 
-def build_card(*, files, statements, settings: dict, thresholds, Cs, cv: dict | None) -> dict:
+def build_card(*, files, statements, settings: dict, thresholds, Cs, cv: dict | None, calibration=None) -> dict:
     """Facts gathered during training, stored inside the model file."""
     real = [s for s in statements if not s.constructed]
     return {
@@ -56,6 +56,11 @@ def build_card(*, files, statements, settings: dict, thresholds, Cs, cv: dict | 
         "settings": settings,
         "thresholds": {t: float(v) for t, v in zip(TONES, thresholds, strict=True)},
         "C": {t: float(v) for t, v in zip(TONES, Cs, strict=True)},
+        "calibration": {
+            t: {"slope": float(a), "intercept": float(b)} for t, (a, b) in zip(TONES, calibration, strict=True)
+        }
+        if calibration is not None
+        else {},
         "cross_validation": cv,
     }
 
@@ -74,13 +79,18 @@ def render_card(card: dict) -> str:
         f"{c.get('statements', 0)} statements: {c.get('real', 0)} real, {c.get('constructed', 0)} constructed; "
         f"{c.get('no_tone', 0)} with no tone.",
         "",
-        "| tone | all | real | threshold | C |",
-        "|---|---|---|---|---|",
+        "Probabilities are calibrated per tone: p = sigmoid(slope x log-odds + intercept), fitted on "
+        "grouped out-of-fold scores; a statement has a tone when p reaches the threshold.",
+        "",
+        "| tone | all | real | threshold | C | calibration (slope, intercept) |",
+        "|---|---|---|---|---|---|",
     ]
     for t in TONES:
+        cal = card.get("calibration", {}).get(t)
+        shown = f"{cal['slope']:.3f}, {cal['intercept']:+.3f}" if cal else "none"
         lines.append(
             f"| {t} | {c.get('per_tone', {}).get(t, 0)} | {c.get('per_tone_real', {}).get(t, 0)} "
-            f"| {card.get('thresholds', {}).get(t, 0):.2f} | {card.get('C', {}).get(t, 0):g} |"
+            f"| {card.get('thresholds', {}).get(t, 0):.2f} | {card.get('C', {}).get(t, 0):g} | {shown} |"
         )
     lines += ["", "## Settings", "", "```"]
     lines += [f"{k} = {v}" for k, v in card.get("settings", {}).items()] + ["```", ""]

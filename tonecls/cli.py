@@ -7,7 +7,10 @@ import errno
 import json
 import os
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -59,6 +62,59 @@ def json_option(fn):
     return click.option("json_", "--json", is_flag=True, help="Print JSON instead of text.")(fn)
 
 
+def _encoding(ctx, param, value: str | None) -> str | None:
+    """--encoding: a text encoding Python knows, by its canonical name; never guessed, so a typo is refused."""
+    if value is None:
+        return None
+    from tonecls.readers import text_codec
+
+    try:
+        return text_codec(value)
+    except ToneclsError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def encoding_option(fn):
+    return click.option(
+        "--encoding",
+        default=None,
+        metavar="NAME",
+        callback=_encoding,
+        help="Encoding of text, CSV/TSV and JSONL inputs and of HTML files without a byte order mark "
+        "(e.g. cp1252, latin-1; default UTF-8). Never guessed.",
+    )(fn)
+
+
+def timeout_option(fn):
+    return click.option(
+        "--timeout",
+        default=20.0,
+        show_default=True,
+        type=click.FloatRange(0, min_open=True),
+        help="Seconds to wait for a URL's server to connect, and for each read.",
+    )(fn)
+
+
+def _delimiter(ctx, param, value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = {"tab": "\t", "\\t": "\t"}.get(value.lower(), value)
+    if len(value) != 1 or value in '"\r\n':
+        raise click.BadParameter("give one character, e.g. ';' or tab (a quote or a line break cannot be one)")
+    return value
+
+
+def _date_format(ctx, param, value: str | None) -> str | None:
+    if value is None:
+        return None
+    from tonecls.dates import check_format
+
+    try:
+        return check_format(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 def _load(model_path: str | None):
     from tonecls.model_file import load_model
 
@@ -104,20 +160,48 @@ def cli() -> None:
 @json_option
 @click.option("--lines", is_flag=True, help="Classify each line of standard input as its own statement.")
 @click.option("--top", default=5, show_default=True, type=click.IntRange(1), help="Evidence phrases per tone.")
-def classify(text: str | None, model_path: str | None, json_: bool, lines: bool, top: int) -> None:
-    """Classify one statement given as TEXT, or read from standard input.
+@click.option(
+    "--file",
+    "file_",
+    metavar="PATH",
+    help="Classify the text of a file (.txt, .md, .html, .htm, .pdf) or of an http(s) URL, as one statement.",
+)
+@encoding_option
+def classify(
+    text: str | None,
+    model_path: str | None,
+    json_: bool,
+    lines: bool,
+    top: int,
+    file_: str | None,
+    encoding: str | None,
+) -> None:
+    """Classify one statement given as TEXT, read from standard input, or read from a file with --file.
 
     With --lines, each non-empty line of standard input is a statement; results carry its line number.
+    TEXT is always the statement itself, even when it names a file: a file is read only with --file
+    (an HTML page gives its main text, a PDF its text layer).
 
     \b
     Example:
         tonecls classify "This violation of our sovereignty is unacceptable."
         echo "We call for restraint." | tonecls classify --json
+        tonecls classify --file press-release.html
     """
     from tonecls.output import classification_text, json_line, visible
     from tonecls.score import MAX_CHARS
 
-    if text is None or text == "-":
+    if file_ is not None:
+        if text is not None:
+            raise click.UsageError("give TEXT or --file, not both")
+        if lines:
+            raise click.UsageError("--lines reads standard input; it does not go with --file")
+        from tonecls.documents import read_document
+
+        numbered = [(None, read_document(file_, encoding=encoding))]
+        if not numbered[0][1].strip():
+            raise ToneclsError(f"{file_}: no text in it")
+    elif text is None or text == "-":
         raw = _read_stdin(None if lines else 4 * MAX_CHARS)  # 4 bytes a character at most, even in UTF-32
         numbered = [(n, t) for n, t in enumerate(raw.splitlines(), start=1) if t.strip()] if lines else [(None, raw)]
     else:
@@ -147,8 +231,8 @@ def classify(text: str | None, model_path: str | None, json_: bool, lines: bool,
 @click.argument("inputs", nargs=-1, required=True)
 @click.option(
     "--out",
-    help="Output file, .csv, .jsonl or .parquet (default: JSONL on stdout); with --dask also DIR/, a folder of "
-    "Parquet parts.",
+    help="Output file, .csv, .tsv, .xlsx, .jsonl or .parquet (default: JSONL on stdout); with --dask also DIR/, "
+    "a folder of Parquet parts.",
 )
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
 @click.option(
@@ -171,8 +255,25 @@ def classify(text: str | None, model_path: str | None, json_: bool, lines: bool,
 @click.option(
     "--raw-cells",
     is_flag=True,
-    help="In CSV output, write text cells as they are, even those a spreadsheet would run as a formula.",
+    help="In CSV and TSV output, write text cells as they are, even those a spreadsheet would run as a formula.",
 )
+@click.option("--bom", is_flag=True, help="Start CSV or TSV output with a UTF-8 byte order mark, for Excel.")
+@click.option(
+    "--delimiter",
+    default=None,
+    metavar="CHAR",
+    callback=_delimiter,
+    help="Column separator of CSV inputs, e.g. ';' or tab (default: comma, or what the header says; see below).",
+)
+@click.option(
+    "--date-format",
+    default=None,
+    metavar="FORMAT",
+    callback=_date_format,
+    help="How the inputs write dates (strptime, e.g. %d/%m/%Y); they are written out as YYYY-MM-DD.",
+)
+@encoding_option
+@timeout_option
 @model_option
 def score(
     inputs: tuple[str, ...],
@@ -183,23 +284,39 @@ def score(
     part_size: str | None,
     quiet: bool,
     raw_cells: bool,
+    bom: bool,
+    delimiter: str | None,
+    date_format: str | None,
+    encoding: str | None,
+    timeout: float,
     model_path: str | None,
 ) -> None:
-    """Score folders of .txt/.md files, text files, JSONL/CSV/Parquet files or - (one statement per line).
+    """Score folders, text/HTML/PDF files, http(s) URLs, JSONL/CSV/TSV/XLSX/Parquet tables or - (one statement a line).
 
-    Parquet files need a 'text' column (id, actor, date and speaker are carried); their skipped rows are named
-    FILE:ROW. In CSV output, a text cell (id, text, actor, date, speaker) that starts with =, +, -, @, a tab or
-    a line break gets a leading ' so that a spreadsheet shows it instead of running it as a formula
-    (--raw-cells keeps the text as it is); `tonecls report` reads such cells back without the '.
+    A folder's .txt, .md, .html, .htm and .pdf files are one statement each; other files in it are counted
+    by extension in the summary. An HTML page gives its main text (no menus, scripts, banners or footers);
+    a PDF its text layer (a scanned PDF is reported: run OCR first). A table needs a 'text' column; 'id',
+    'actor', 'date' and 'speaker' are carried to the output; a Parquet file's skipped rows are named FILE:ROW.
+    A CSV whose header splits on ';' or tab rather than commas is read that way, with a note; dates that
+    are not YYYY-MM-DD are warned about once and counted (give --date-format). .xlsx needs
+    `pip install 'tonecls[xlsx]'`, HTML 'tonecls[html]', PDF 'tonecls[pdf]', Parquet 'tonecls[parquet]'.
+    With --jobs or --dask, workers read their own parts of the files (--part-size).
+
+    In CSV and TSV output, a text cell (id, text, actor, date, speaker) that starts with =, +, -, @, a tab
+    or a line break gets a leading ' so that a spreadsheet shows it instead of running it as a formula
+    (--raw-cells keeps the text as it is); `tonecls report` reads such cells back without the '. In .xlsx
+    output every text cell is a string cell, so nothing in it is ever a formula.
 
     \b
     Example:
         tonecls score articles/ --out scores.csv
         tonecls score statements.jsonl > scores.jsonl
+        tonecls score export.csv --date-format %d/%m/%Y --out scores.xlsx
         tonecls score archive/*.parquet --dask local --out scores/
     """
     from tonecls.atomic import check_output_folder, check_writable
-    from tonecls.score import Summary, output_format
+    from tonecls.dates import DateReader
+    from tonecls.score import ReadOptions, Summary, output_format
 
     folder = out is not None and (out.endswith(("/", os.sep)) or Path(out).is_dir())
     if folder and not dask_address:
@@ -209,6 +326,8 @@ def score(
         raise click.BadParameter("must not be 0", param_hint="--jobs")
     if dask_address and jobs != 1:
         raise click.UsageError("give --jobs or --dask, not both")
+    if bom and fmt not in ("csv", "tsv"):
+        raise click.UsageError("--bom is for .csv and .tsv output")
     part_bytes = _size(part_size or ("16MB" if dask_address else "2MB"), "--part-size")
     if folder:
         from tonecls.readers import pyarrow_parquet
@@ -218,6 +337,7 @@ def score(
     elif out is not None and out != "-":
         check_writable(out, overwrite=force)  # now, not after scoring everything
     summary = Summary()
+    options = ReadOptions(encoding=encoding, delimiter=delimiter, dates=DateReader(date_format), timeout=timeout)
     show = not quiet
     progress = show and _stderr_is_tty()
 
@@ -233,19 +353,40 @@ def score(
                 shown = summary.scored
                 click.echo(f"\rscored {shown:,} statements", err=True, nl=False)
 
+    run = _Run(out, fmt, force, raw_cells, bom, options, summary, on_skip, counted)
     if dask_address:
-        done = _score_on_dask(
-            inputs, out, fmt, folder, force, dask_address, part_bytes, raw_cells, model_path, summary, on_skip, counted
-        )
+        done = _score_on_dask(run, inputs, folder, dask_address, part_bytes, model_path)
     else:
-        done = _score_here(inputs, out, fmt, force, jobs, part_bytes, raw_cells, model_path, summary, on_skip, counted)
+        done = _score_here(run, inputs, jobs, part_bytes, model_path)
     if not done:  # the reader of standard output stopped early
         return
     if progress:
         click.echo("\r", err=True, nl=False)
     if show:
         where = f" to {out}" if out else ""
-        click.echo(f"scored {summary.scored:,} statements{where}; skipped {len(summary.skipped)} inputs", err=True)
+        dates = options.dates.summary()
+        click.echo(
+            f"scored {summary.scored:,} statements{where}; {summary.skipped_line()}" + (f"; {dates}" if dates else ""),
+            err=True,
+        )
+        if run.cut:
+            click.echo(f"note: {run.cut:,} texts longer than Excel's cell limit were cut in {out}", err=True)
+
+
+@dataclass
+class _Run:
+    """How one `score` run writes and what it counts: the same for one process, --jobs and --dask."""
+
+    out: str | None
+    fmt: str
+    force: bool
+    raw_cells: bool
+    bom: bool
+    options: Any  # tonecls.score.ReadOptions
+    summary: Any  # tonecls.score.Summary
+    on_skip: Callable
+    counted: Callable
+    cut: int = 0  # texts cut to Excel's cell limit (.xlsx output)
 
 
 def _size(text: str, option: str) -> int:
@@ -263,40 +404,43 @@ def _size(text: str, option: str) -> int:
 
 
 def _nothing_scored(summary) -> ToneclsError:
-    return ToneclsError("nothing was scored" + (" (every input was skipped)" if summary.skipped else ""))
+    why = ""
+    if summary.skipped or summary.unread:
+        why = " (every input was skipped" + (f"; {summary.skipped_line()})" if summary.unread else ")")
+    return ToneclsError("nothing was scored" + why)
 
 
-def _score_here(inputs, out, fmt, force, jobs, part_bytes, raw_cells, model_path, summary, on_skip, counted) -> bool:
+def _score_here(run: _Run, inputs, jobs: int, part_bytes: int, model_path) -> bool:
     """`score` in this process, or in --jobs worker processes."""
-    from tonecls.score import iter_inputs, score_files, score_rendered
+    from tonecls.parts import score_files
+    from tonecls.score import iter_inputs, score_rendered
 
     model = _load(model_path)
+    common = {"fmt": run.fmt, "raw_cells": run.raw_cells, "jobs": jobs, "on_skip": run.on_skip}
     if jobs != 1 and "-" not in inputs:  # the workers read their own parts of the files
-        chunks = score_files(
-            model, inputs, summary, fmt=fmt, raw_cells=raw_cells, jobs=jobs, part_bytes=part_bytes, on_skip=on_skip
-        )
+        chunks = score_files(model, inputs, run.summary, part_bytes=part_bytes, options=run.options, **common)
     else:
-        entries = iter_inputs(inputs, sys.stdin)
-        chunks = score_rendered(model, entries, summary, fmt=fmt, raw_cells=raw_cells, jobs=jobs, on_skip=on_skip)
-    return _write_output(out, fmt, _writer(counted(chunks), fmt, summary), force)
+        chunks = score_rendered(model, iter_inputs(inputs, sys.stdin, run.options), run.summary, **common)
+    return _write_output(run, _writer(run, run.counted(chunks)))
 
 
-def _writer(chunks, fmt: str, summary):
+def _writer(run: _Run, chunks):
     """What writes the rendered chunks to the output file (the same for one process, --jobs and --dask)."""
     from tonecls.score import write_rendered
 
     def write(fh) -> None:
-        write_rendered(chunks, fh, fmt)
-        if summary.scored == 0:  # fail inside the write, so that no empty output is left behind
-            raise _nothing_scored(summary)
+        run.cut = write_rendered(chunks, fh, run.fmt, bom=run.bom)
+        if run.summary.scored == 0:  # fail inside the write, so that no empty output is left behind
+            raise _nothing_scored(run.summary)
 
     return write
 
 
-def _write_output(out, fmt, write, force) -> bool:
+def _write_output(run: _Run, write) -> bool:
     """Write to --out atomically, or to standard output; False when its reader stopped early."""
     from tonecls.atomic import write_atomic
 
+    out = run.out
     if out is None or out == "-":
         try:
             write(sys.stdout)
@@ -305,13 +449,11 @@ def _write_output(out, fmt, write, force) -> bool:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return False
     else:
-        write_atomic(out, write, overwrite=force, mode="wb" if fmt == "parquet" else "w")
+        write_atomic(out, write, overwrite=run.force, mode="wb" if run.fmt in ("parquet", "xlsx") else "w")
     return True
 
 
-def _score_on_dask(
-    inputs, out, fmt, folder, force, address, part_bytes, raw_cells, model_path, summary, on_skip, counted
-) -> bool:
+def _score_on_dask(run: _Run, inputs, folder: bool, address: str, part_bytes: int, model_path) -> bool:
     """`score --dask`: parts of the inputs scored on the cluster's workers, written here in input order."""
     from tonecls.dask import dask_client, dask_parts, scored_parts, ship_model
     from tonecls.model_file import default_model_path
@@ -320,12 +462,23 @@ def _score_on_dask(
     _load(str(path))  # a bad model file is one line here, before a cluster starts
     with dask_client(address) as client:
         plugin = ship_model(client, path)
-        parts = dask_parts(inputs, part_bytes)
-        results = counted(scored_parts(client, plugin, parts, summary, fmt=fmt, raw_cells=raw_cells, on_skip=on_skip))
+        parts = dask_parts(inputs, part_bytes, run.options)
+        results = run.counted(
+            scored_parts(
+                client,
+                plugin,
+                parts,
+                run.summary,
+                fmt=run.fmt,
+                raw_cells=run.raw_cells,
+                on_skip=run.on_skip,
+                options=run.options,
+            )
+        )
         if folder:
-            _write_parts(out, results, summary, force)
+            _write_parts(run.out, results, run.summary, run.force)
             return True
-        return _write_output(out, fmt, _writer(results, fmt, summary), force)
+        return _write_output(run, _writer(run, results))
 
 
 def _write_parts(out: str, tables, summary, force: bool) -> None:
@@ -422,17 +575,28 @@ def _parse_overrides(overrides: tuple[str, ...]) -> dict:
 @click.argument("data", nargs=-1, required=True)
 @model_option
 @json_option
-def evaluate(data: tuple[str, ...], model_path: str | None, json_: bool) -> None:
+@click.option(
+    "--errors", is_flag=True, help="List the misclassified statements, worst first (with --json: as JSON Lines)."
+)
+@click.option("--top", default=20, show_default=True, type=click.IntRange(1), help="With --errors: how many to list.")
+def evaluate(data: tuple[str, ...], model_path: str | None, json_: bool, errors: bool, top: int) -> None:
     """Score labeled files with the model and report per-tone precision, recall and F1.
+
+    With --errors, list instead the statements whose predicted tones differ from their labels, worst first:
+    by how far the model's probability is from the label (0 or 1) on the tone where it is farthest.
 
     \b
     Example:
         tonecls evaluate new-labels.jsonl
+        tonecls evaluate new-labels.jsonl --errors --top 10
     """
     from tonecls.evaluate import evaluate_statements
     from tonecls.output import metrics_table
 
     model = _load(model_path)
+    if errors:
+        _print_errors(model, data, top=top, json_=json_)
+        return
     report = evaluate_statements(model, data)
     if json_:
         click.echo(json.dumps(report, indent=2))
@@ -444,6 +608,25 @@ def evaluate(data: tuple[str, ...], model_path: str | None, json_: bool) -> None
             " see `tonecls info` for cross-validation"
         )
     click.echo(metrics_table(report["systems"]))
+
+
+def _print_errors(model, data: tuple[str, ...], *, top: int, json_: bool) -> None:
+    """`evaluate --errors`: a table on the terminal, or JSON Lines."""
+    from tonecls.evaluate import misclassified
+    from tonecls.output import errors_table, json_line
+
+    found = misclassified(model, data)
+    if json_:
+        for row in found["errors"][:top]:
+            click.echo(json_line(row))
+        return
+    shown = min(top, len(found["errors"]))
+    click.echo(
+        f"{found['scored']} real statements scored; {len(found['errors'])} misclassified"
+        + (f", the {shown} worst first:" if shown else ".")
+    )
+    if shown:
+        click.echo(errors_table(found["errors"][:top]))
 
 
 @cli.command()
@@ -538,9 +721,10 @@ def suggest(pool: str, n: int, model_path: str | None, json_: bool) -> None:
         tonecls suggest pool.jsonl --n 10
     """
     from tonecls.output import json_line, visible
-    from tonecls.pool import read_pool
+    from tonecls.pool import read_pool, refuse_article
     from tonecls.suggest import suggest_next
 
+    refuse_article(Path(pool))  # before the model loads: an article given for a pool is a quick, clear error
     model = _load(model_path)
     for rank, s in enumerate(suggest_next(model, read_pool(pool, on_skip=_skip_note), n=n), start=1):
         scores = {t: round(float(p), 4) for t, p in zip(TONES, s.probs, strict=True)}
@@ -609,8 +793,9 @@ def label(pool, into, text, tones, id_, order, model_path) -> None:
         return
     if not pool:
         raise click.UsageError("give POOL to label, or --text")
-    from tonecls.pool import read_pool
+    from tonecls.pool import read_pool, refuse_article
 
+    refuse_article(Path(pool))
     model = _load(model_path)
     statements = read_pool(pool, on_skip=_skip_note)
     if order == "suggest":
@@ -706,27 +891,89 @@ def audit(data, top, folds, quiet, model_path, json_) -> None:
     help="Also answer requests whose Host header is NAME (repeatable); others are refused against DNS rebinding.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No request log on standard error.")
+@click.option(
+    "--label-into",
+    type=click.Path(dir_okay=False),
+    help="Add a /label page whose accepted labels are appended to this .jsonl file.",
+)
+@click.option("--pool", type=click.Path(dir_okay=False), help="With --label-into: statements to label (JSONL or CSV).")
+@click.option(
+    "--retrain-base",
+    multiple=True,
+    metavar="PATH",
+    help="Label files or folders the page's retrain adds to --label-into (default in a checkout: statements/).",
+)
+@click.option(
+    "--retrain-out",
+    type=click.Path(dir_okay=False),
+    help="Where the page's retrain writes its model (default: FILE-retrain-N.model beside --label-into).",
+)
+@click.option(
+    "--allow-remote-labeling",
+    is_flag=True,
+    help="Allow --label-into with a --host other machines can reach (they could write labels).",
+)
 @model_option
-def serve(host: str, port: int, allow_hosts: tuple[str, ...], quiet: bool, model_path: str | None) -> None:
+def serve(
+    host: str,
+    port: int,
+    allow_hosts: tuple[str, ...],
+    quiet: bool,
+    label_into: str | None,
+    pool: str | None,
+    retrain_base: tuple[str, ...],
+    retrain_out: str | None,
+    allow_remote_labeling: bool,
+    model_path: str | None,
+) -> None:
     """Serve a web page and a JSON API that classify statements, until Ctrl-C.
+
+    With --label-into FILE, a /label page too: statements of --pool in the `suggest` order, keys 1-4,
+    Enter, arrows and u as in `tonecls label`, each accepted label appended to FILE at once, and a
+    retrain button.
 
     \b
     Example:
         tonecls serve --port 8000
         curl -s -H 'Content-Type: application/json' -d '{"text": "We condemn it."}' localhost:8000/api/classify
+        tonecls serve --label-into new-labels.jsonl --pool pool.jsonl   # then open /label
     """
     from tonecls.serve import host_name, make_server, serve_forever
 
     names = [host_name(name) for name in allow_hosts]  # a bad name is an error before the model loads
+    if label_into is None and (pool or retrain_base or retrain_out or allow_remote_labeling):
+        raise click.UsageError("--pool, --retrain-base, --retrain-out and --allow-remote-labeling need --label-into")
     log = None if quiet else lambda line: click.echo(line, err=True)
-    server = make_server(_load(model_path), host, port, log=log, allow_hosts=names)
+    model = _load(model_path)
+    desk = None
+    if label_into is not None:
+        desk = _label_desk(model, label_into, pool, retrain_base, retrain_out)
+    server = make_server(
+        model, host, port, log=log, allow_hosts=names, labeler=desk, allow_remote_labeling=allow_remote_labeling
+    )
     if not server.hosts.loopback:
         click.echo(f"warning: listening on {host}: anyone who can reach this machine can use the page", err=True)
     if server.hosts.any_address or allow_hosts:
         shown = ", ".join(sorted(server.hosts.names)) + (", and any IP address" if server.hosts.any_address else "")
         click.echo(f"answering to Host: {shown} (add names with --allow-host)", err=True)
+    if desk is not None:
+        if not server.hosts.loopback:
+            click.echo(f"warning: anyone who can reach {host} can write labels to {label_into}", err=True)
+        queued, already = len(desk.queue), desk.already
+        click.echo(f"labeling {queued} statements ({already} already in {label_into}) at {server.url}label", err=True)
     click.echo(f"serving {server.url} (Ctrl-C stops it)", err=True)
     serve_forever(server)
+    if desk is not None and desk.retrainer.running:
+        click.echo("stopped during a retraining: its model was not written", err=True)
+
+
+def _label_desk(model, into: str, pool: str | None, retrain_base: tuple[str, ...], retrain_out: str | None):
+    """The state behind /label: the pool in the suggest order, less what FILE holds; checked before serving."""
+    from tonecls.label_web import LabelDesk
+    from tonecls.pool import read_pool
+
+    statements = read_pool(pool, on_skip=_skip_note) if pool else []
+    return LabelDesk(model, statements, into, retrain_base=retrain_base or None, retrain_out=retrain_out)
 
 
 @cli.command()
@@ -752,6 +999,8 @@ def report(scored: tuple[str, ...], out: str, png_dir: str | None, force: bool, 
     summary = build_report(
         rows, out=out, png_dir=png_dir, problems=problems, sources=scored, overwrite=force, progress=progress
     )
+    if summary.date_note and not quiet:
+        click.echo(f"warning: {summary.date_note}", err=True)
     if not quiet:
         click.echo(
             f"wrote {summary.out}: {summary.statements:,} statements, {summary.on_timeline:,} drawn per {summary.bin}"
@@ -763,26 +1012,56 @@ def report(scored: tuple[str, ...], out: str, png_dir: str | None, force: bool, 
 
 
 @cli.command()
-@click.argument("articles", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("articles", nargs=-1, required=True, type=click.Path())
 @click.option("--out", type=click.Path(dir_okay=False), help="Pool file to write (.jsonl; default: standard output).")
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
-def extract(articles: tuple[str, ...], out: str | None, force: bool) -> None:
-    """Find the official statements in plain-text articles: quotes with their speaker, and reported speech.
+@click.option("-q", "--quiet", is_flag=True, help="No skip notes on standard error.")
+@encoding_option
+@timeout_option
+def extract(
+    articles: tuple[str, ...], out: str | None, force: bool, quiet: bool, encoding: str | None, timeout: float
+) -> None:
+    """Find the official statements in articles: quotes with their speaker, and reported speech.
+
+    An article is a text file, an HTML page (its main text: no menus, scripts, banners or footers), a PDF
+    (its text layer), an http(s) URL serving one of them, or a folder of them. Offsets in "source" count
+    characters of the article's text: for HTML and PDF, of the text read from it.
+
+    ARTICLES are .txt or .md files, or folders (every .txt and .md file below them, sorted). A file that
+    cannot be read is reported and skipped.
 
     \b
     Example:
         tonecls extract article.txt --out pool.jsonl
+        tonecls extract articles/ --out pool.jsonl
+        tonecls extract https://example.org/press/statement.html
         tonecls suggest pool.jsonl
     """
     from tonecls.atomic import check_writable, write_atomic
-    from tonecls.extract import extract_file
-    from tonecls.output import json_line
+    from tonecls.errors import InputError
+    from tonecls.extract import extract_paths
+    from tonecls.output import json_line, visible
 
     if out is not None:
         if not out.endswith(".jsonl"):
             raise ToneclsError(f"{out}: the pool is written as JSON Lines; use a .jsonl file")
         check_writable(out, overwrite=force)
-    found = [item for path in articles for item in extract_file(path)]
+    found, read, skipped = [], 0, []
+    # One file or URL that cannot be read is the error itself, not a skip note and a summary.
+    alone = len(articles) == 1 and not Path(articles[0]).is_dir()
+    for result in extract_paths(articles, encoding=encoding, timeout=timeout):
+        if isinstance(result, InputError):
+            skipped.append(result)
+            if not quiet and not alone:
+                where = f"{result.path}: skipped: " if result.path else ""
+                click.echo(visible(where + result.message, keep=""), err=True)
+            continue
+        read += 1
+        found.extend(result[1])
+    if not read:
+        if alone and skipped:
+            raise ToneclsError(visible(str(skipped[0]), keep=""))
+        raise ToneclsError(f"no article could be read ({len(skipped)} inputs skipped)")
 
     def write(fh) -> None:
         for item in found:
@@ -794,8 +1073,8 @@ def extract(articles: tuple[str, ...], out: str | None, force: bool) -> None:
         write_atomic(out, write, overwrite=force)
     quotes = sum(item["kind"] == "quote" for item in found)
     where = f" to {out}" if out else ""
+    skips = f"; skipped {len(skipped)} inputs" if skipped else ""
     click.echo(
-        f"{len(found)} statements ({quotes} quotes, {len(found) - quotes} reported) from "
-        f"{len(articles)} articles{where}",
+        f"{len(found)} statements ({quotes} quotes, {len(found) - quotes} reported) from {read} articles{where}{skips}",
         err=True,
     )

@@ -40,7 +40,7 @@ from typing import Any
 from tonecls.errors import ToneclsError
 from tonecls.parts import Part, PartResult, plan_parts, score_part_with, take
 from tonecls.readers import MAX_CHARS, SPAN_BYTES
-from tonecls.score import Note, Skip, Summary
+from tonecls.score import Note, ReadOptions, Skip, Summary, Unread
 
 PLUGIN_PREFIX = "tonecls-model-"
 INSTALL = "pip install 'tonecls[dask]'"
@@ -127,13 +127,14 @@ def worker_model(plugin: str):
 def scored_parts(
     client,
     plugin: str,
-    parts: Iterable[Part | Skip],
+    parts: Iterable[Part | Skip | Unread],
     summary: Summary,
     *,
     fmt: str,
     raw_cells: bool = False,
     on_skip: Callable[[Skip | Note], None] | None = None,
     window: int | None = None,
+    options: ReadOptions | None = None,
 ) -> Iterator[Any]:
     """Rendered results of the parts in input order, at most ``window`` tasks in flight.
 
@@ -144,12 +145,13 @@ def scored_parts(
     if window is None:
         threads = sum(client.nthreads().values()) or 1
         window = max(4, 2 * threads)
+    options = options or ReadOptions()
     run = uuid.uuid4().hex[:10]
     pending: deque = deque()
 
     def next_result() -> Iterator[Any]:
         entry = pending.popleft()
-        if isinstance(entry, Skip):
+        if isinstance(entry, Skip | Unread):
             yield from take(PartResult(None, 0, [entry]), summary, on_skip)
             return
         try:
@@ -164,35 +166,41 @@ def scored_parts(
                 "(out of memory?)"
             ) from None
         entry.release()
-        yield from take(result, summary, on_skip)
+        yield from take(result, summary, on_skip, options.dates)
 
     try:
         for i, part in enumerate(parts):
-            if isinstance(part, Skip):
+            if isinstance(part, Skip | Unread):
                 pending.append(part)
             else:
                 key = f"tonecls-score-{run}-{i}"
-                pending.append(client.submit(score_part, part, plugin, fmt, raw_cells, key=key, pure=False))
-            while sum(not isinstance(e, Skip) for e in pending) >= window or (pending and isinstance(pending[0], Skip)):
+                pending.append(client.submit(score_part, part, plugin, fmt, raw_cells, options, key=key, pure=False))
+            while sum(not isinstance(e, Skip | Unread) for e in pending) >= window or (
+                pending and isinstance(pending[0], Skip | Unread)
+            ):
                 yield from next_result()
         while pending:
             yield from next_result()
     finally:
         for entry in pending:
-            if not isinstance(entry, Skip):
+            if not isinstance(entry, Skip | Unread):
                 entry.cancel()
 
 
-def score_part(part: Part, plugin: str, fmt: str, raw_cells: bool = False) -> PartResult:
+def score_part(
+    part: Part, plugin: str, fmt: str, raw_cells: bool = False, options: ReadOptions | None = None
+) -> PartResult:
     """The task each worker runs: one part scored with the model the worker loaded for ``plugin``."""
-    return score_part_with(worker_model(plugin), part, fmt, raw_cells)
+    return score_part_with(worker_model(plugin), part, fmt, raw_cells, options)
 
 
-def dask_parts(inputs: Iterable[str], part_bytes: int = SPAN_BYTES) -> Iterator[Part | Skip]:
-    """`plan_parts` for --dask, which reads files and folders only."""
+def dask_parts(
+    inputs: Iterable[str], part_bytes: int = SPAN_BYTES, options: ReadOptions | None = None
+) -> Iterator[Part | Skip | Unread]:
+    """`plan_parts` for --dask, which reads files, folders and URLs, not standard input."""
     if "-" in inputs:
         raise ToneclsError("--dask reads files and folders, not standard input ('-')")
-    return plan_parts(inputs, part_bytes)
+    return plan_parts(inputs, part_bytes, options)
 
 
 # ---------------------------------------------------------------- clusters

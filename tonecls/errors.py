@@ -25,3 +25,16 @@ class InputError(ToneclsError):
 
 class ModelFileError(ToneclsError):
     """A model file that cannot be used: missing, corrupted or of another version."""
+
+
+class MissingExtra(ToneclsError):
+    """A file type whose reader is an optional dependency that is not installed: the message says what to install."""
+
+    def __init__(self, what: str, package: str, extra: str):
+        super().__init__(f"{what} needs {package}: pip install 'tonecls[{extra}]'")
+
+
+def library_reason(exc: BaseException, limit: int = 200) -> str:
+    """A third-party library's exception as a short clause for a one-line message: its type and first words."""
+    text = " ".join(str(exc).split())
+    return (f"{type(exc).__name__}: {text}" if text else type(exc).__name__)[:limit]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from tonecls.errors import ToneclsError
-from tonecls.model import ToneModel
 from tonecls.tones import TONES
+
+if TYPE_CHECKING:  # model.py imports this module: a runtime import back would be a cycle
+    from tonecls.model import ToneModel
 
 # Words that carry no tone on their own: a phrase made only of these is never shown as evidence.
 FUNCTION_WORDS = frozenset(

@@ -17,24 +17,35 @@ from __future__ import annotations
 import os
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import takewhile
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from tonecls.documents import DOCUMENT_SUFFIXES, TIMEOUT
+from tonecls.errors import InputError
+from tonecls.fetch import is_url
 from tonecls.lexicon import (
+    ACTOR_NAMES,
     DETERMINERS,
     DISCOURSE,
+    EXCLUDED,
     INNER,
     MODALS,
     MODIFIERS,
     OFFICIAL,
+    ORGANISATIONS,
+    PEOPLE,
     PERSONS,
     PLURAL,
     PREPOSITIONS,
     PRONOUNS,
     SPEECH_NOUNS,
+    actor_name,
+    country_of,
 )
-from tonecls.readers import read_text_file
+from tonecls.readers import walk_files
 from tonecls.sentences import Article, quote_spans, split_article
 from tonecls.speech import (
     Token,
@@ -48,13 +59,24 @@ from tonecls.speech import (
     np_right,
     subject,
     tokenize,
+    with_apposition,
 )
 
+ARTICLE_SUFFIXES = (".txt", ".md", *DOCUMENT_SUFFIXES)  # as `tonecls score` reads folders
 FRAGMENT_WORDS = 4  # a quote this short is a fragment, kept only with its sentence
 FRAME_GAP = 4  # words allowed between a reporting verb and the quote it introduces ("said in a statement, ...")
 RECENT = 3  # sentences back in which "he" or "she" finds its speaker
 ANAPHORA = 6  # sentences back in which "the ministry" or "the statement" finds its speaker
 _INTRO_STARTS = PREPOSITIONS | {"speaking", "while", "after", "before", "during", "following", "despite", "given"}
+_DATE = r"(?:[A-Z][a-z]{2,8}\.? \d{1,2}(?:, \d{4})?|\d{1,2} [A-Z][a-z]{2,8}\.?(?:,? \d{4})?)"
+# A wire dateline before the first sentence of a paragraph: "BISHKEK, March 4 (Wire) - ", "LONDON (AFP) - ",
+# "Addis Ababa, 19 November 2025: " (a place in ordinary letters only with a date).
+_DATELINE = re.compile(
+    r"(?:[A-Z][A-Z'\u2019.\-]{2,}(?:[ /][A-Z][A-Z'\u2019.\-]+)*(?:, [A-Z][a-z]+(?: [A-Z][a-z]+)?)?(?:, " + _DATE + ")?"
+    r"|[A-Z][a-z]+(?: [A-Z][a-z]+)?, " + _DATE + ")"
+    r"(?: \([^()\n]{1,30}\))? ?(?:[-\u2013\u2014]+|:) "
+)
+_SENTENCE_END = re.compile(r"[.!?:;\"\u201d\u2019)\]][*_]*$")
 
 
 @dataclass
@@ -65,6 +87,7 @@ class _Said:
     speaker: str | None
     actor: str | None
     person: bool
+    mention: bool = False  # named as a sentence's subject without saying anything there ("X was blunt.")
 
 
 @dataclass
@@ -76,6 +99,7 @@ class _Doc:
     ends: list[int]  # end offset of each sentence
     said: list[_Said] = field(default_factory=list)
     known: set[str] = field(default_factory=set)  # name words of official speakers met so far
+    home: str | None = None  # the country of the article's dateline
 
     def text(self, a: int, b: int) -> str:
         return self.article.clean[self.toks[a].start : self.toks[b].end]
@@ -85,18 +109,20 @@ class _Doc:
         return min(bisect_right(self.ends, offset), len(self.ends) - 1)
 
 
-def extract_statements(text: str, source: str) -> list[dict]:
+def extract_statements(text: str, source: str, prefix: str | None = None) -> list[dict]:
     """Official statements in an article, in order: quotes and reported speech with speaker, actor and offsets.
 
-    ``source`` names the article (its file name); ids are ``{stem}-{n:03d}`` in order of position.
+    ``source`` names the article (its file name); ids are ``{prefix}-{n:03d}`` in order of position, the prefix
+    being the file name's stem unless given.
     """
     article = split_article(text)
     if not article.sentences:
         return []
     toks = tokenize(article.clean)
     starts = [t.start for t in toks]
-    bounds = [(bisect_left(starts, s), bisect_left(starts, e)) for s, e in article.sentences]
+    bounds = [(bisect_left(starts, _body_start(article, s, e)), bisect_left(starts, e)) for s, e in article.sentences]
     doc = _Doc(article, toks, bounds, starts, [e for _, e in article.sentences])
+    doc.home = _home(article)
     quotes = quote_spans(article)
     for qs, qe in quotes:
         for t in toks[bisect_left(starts, qs) : bisect_left(starts, qe)]:
@@ -106,29 +132,168 @@ def extract_statements(text: str, source: str) -> list[dict]:
         by_sentence.setdefault(doc.sentence_of(q[0]), []).append(q)
     found: list[tuple[int, int, dict]] = []
     consumed: set[int] = set()
+    release = _is_release(article)
+    issuer: tuple[str | None, str | None] | None = None
     for s in range(len(bounds)):
+        if _heading(article, s):
+            continue  # a headline repeats, shortened, what the article's sentences say
+        before = len(found)
         reported = _reported(doc, s)
+        quoted = []
         for qs, qe in by_sentence.get(s, []):
             item = _quote(doc, s, qs, qe, reported is not None, consumed)
             if item:
                 found.append(item)
-        if reported and s not in consumed:
+                quoted.append((qs, qe))
+        clauses = _clauses(doc, s) if reported else []
+        if clauses:
+            found.extend(_clause_items(doc, s, clauses, quoted))
+        elif reported and s not in consumed:
             speaker, actor = _resolve(doc, *reported, s)
             lo, hi = bounds[s]
             first = _skip_discourse(toks, lo, hi)
             start, end = toks[first].start, article.sentences[s][1]
             found.append(_item(doc, s, "reported", start, end, speaker, actor, article.sentences[s]))
+        if release and _BOILERPLATE.match(article.clean, toks[bounds[s][0]].start if bounds[s][0] < len(toks) else 0):
+            release = False  # contacts and the end mark: what follows is not the release's text
+        if release and len(found) == before and s not in consumed:
+            item = _release_sentence(doc, s, issuer)
+            if item:
+                found.append(item)
+        if len(found) == before:
+            _mention(doc, s)
+        elif release and issuer is None:
+            issuer = found[before][2]["speaker"], found[before][2]["actor"]
     found.sort(key=lambda f: (f[0], f[1]))
-    stem = Path(source).stem
+    stem = prefix or Path(source).stem
     out = []
     for n, (_, _, item) in enumerate(found, start=1):
         out.append({"id": f"{stem}-{n:03d}", **item, "source": {"file": source, **item["source"]}})
     return out
 
 
-def extract_file(path: str | os.PathLike) -> list[dict]:
-    """Statements of one UTF-8 text file (an unreadable file raises InputError naming it)."""
-    return extract_statements(read_text_file(path), str(path))
+def _body_start(article: Article, start: int, end: int) -> int:
+    """Where a sentence's words begin: after the dateline when a paragraph opens with one."""
+    if start == 0 or article.clean[start - 1] == "\n":
+        m = _DATELINE.match(article.clean, start, end)
+        if m:
+            return m.end()
+    return start
+
+
+_RELEASE = re.compile(
+    r"\b(?:press release|press statement|news release|media release|statement (?:by|of|from)|joint statement"
+    r"|communiqu[eé]|readout)\b",
+    re.IGNORECASE,
+)
+
+
+_BOILERPLATE = re.compile(
+    r"(?:for (?:media|press|further) (?:enquiries|inquiries|information)|(?:media|press) contacts?\b|contacts?:"
+    r"|tel\b|phone\b|e-?mail\b|###|-+ ?ends? ?-+|ends?$)",
+    re.IGNORECASE,
+)
+
+
+def _is_release(article: Article) -> bool:
+    """A press release or official statement: one of the headings before its first sentence says so."""
+    for s in range(len(article.sentences)):
+        if not _heading(article, s):
+            return False
+        if _RELEASE.search(article.clean[slice(*article.sentences[s])]):
+            return True
+    return False
+
+
+def _release_sentence(doc: _Doc, s: int, issuer: tuple[str | None, str | None] | None) -> tuple | None:
+    """In a press release every sentence is a statement of the office that issued it (it published them all):
+    its own official subject speaks ("The Government of Belize considers ..."), else the issuer."""
+    toks = doc.toks
+    lo, hi = doc.bounds[s]
+    first = _skip_discourse(toks, lo, hi)
+    np = np_right(toks, first, hi)
+    if np and not _pronoun(doc, *np) and is_official(toks, *np, doc.known):
+        speaker, actor = _resolve(doc, *np, s)
+    elif issuer:
+        speaker, actor = issuer
+    else:
+        return None
+    start, end = toks[first].start, doc.article.sentences[s][1]
+    return _item(doc, s, "reported", start, end, speaker, actor, doc.article.sentences[s])
+
+
+def _home(article: Article) -> str | None:
+    """The country of the first dateline: "WASHINGTON/ASMARA, June 11 (Wire) - " is the United States."""
+    for start, end in article.sentences:
+        m = _DATELINE.match(article.clean, start, end) if start == 0 or article.clean[start - 1] == "\n" else None
+        if m:
+            place = re.split(r"[,/(:]| [-\u2013\u2014]", m.group())[0].strip()
+            name = actor_name(place.title() if place.isupper() else place)
+            return name if name in ACTOR_NAMES.values() else None
+    return None
+
+
+def _heading(article: Article, s: int) -> bool:
+    """A line of its own without a sentence's final stop: a headline, a letterhead, a byline."""
+    start, end = article.sentences[s]
+    clean = article.clean
+    alone = (start == 0 or clean[start - 1] == "\n") and (end == len(clean) or clean[end : end + 1] == "\n")
+    return alone and not _SENTENCE_END.search(clean[start:end])
+
+
+def extract_file(
+    path: str | os.PathLike, prefix: str | None = None, *, encoding: str | None = None, timeout: float = TIMEOUT
+) -> list[dict]:
+    """Statements of one article: a text file, an HTML page, a PDF or a URL (an unreadable one raises InputError)."""
+    from tonecls.documents import read_document
+
+    return extract_statements(read_document(path, encoding=encoding, timeout=timeout), str(path), prefix)
+
+
+def extract_paths(
+    paths: Iterable[str | os.PathLike], *, encoding: str | None = None, timeout: float = TIMEOUT
+) -> Iterator[tuple[Path | str, list[dict]] | InputError]:
+    """Statements of each article named or found in the folders named, in order; a file or folder that cannot
+    be read comes as an InputError naming it, and the rest go on.
+
+    Ids stay unique across the run: an article whose file name was met before in this run ("a/report.txt",
+    "b/report.txt") gets its path in its ids ("b/report-001").
+    """
+    seen: set[str] = set()
+    for found in article_files(paths):
+        if isinstance(found, InputError):
+            yield found
+            continue
+        name = Path(urlsplit(found).path) if isinstance(found, str) else found
+        prefix = name.stem or "page"
+        if prefix in seen:
+            prefix = found if isinstance(found, str) else found.with_suffix("").as_posix()
+        seen.add(prefix)
+        try:
+            yield found, extract_file(found, prefix, encoding=encoding, timeout=timeout)
+        except InputError as exc:
+            yield exc
+
+
+def article_files(paths: Iterable[str | os.PathLike]) -> Iterator[Path | str | InputError]:
+    """The articles named: a URL or a file as given, a folder as every article file below it (sorted, as
+    `tonecls score` reads folders); a missing path or an empty folder comes as an InputError."""
+    for raw in paths:
+        if isinstance(raw, str) and is_url(raw):
+            yield raw
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            empty = True
+            for found in walk_files(path, ARTICLE_SUFFIXES):
+                empty = empty and isinstance(found, InputError)
+                yield found
+            if empty:
+                yield InputError(f"no article files ({', '.join(ARTICLE_SUFFIXES)}) in this folder", path)
+        elif path.exists():
+            yield path
+        else:
+            yield InputError("no such file or folder", path)
 
 
 def _skip_discourse(toks: list[Token], lo: int, hi: int) -> int:
@@ -156,7 +321,7 @@ def _reported(doc: _Doc, s: int) -> tuple[int, int] | None:
             if np and _official(doc, *np):
                 return np
     for v in range(lo, hi):
-        if is_verb(toks, v):
+        if is_verb(toks, v) and not _negated(toks, lo, v):
             np = subject(toks, lo, v)
             if np and _official(doc, *np) and (not _pronoun(doc, *np) or any(_resolve(doc, *np, s))):
                 return np
@@ -187,6 +352,102 @@ def _reported(doc: _Doc, s: int) -> tuple[int, int] | None:
                 if is_verb(toks, v) and (joined or v < np[0] and toks[v].low.endswith("ing")):
                     return np
     return None
+
+
+_CLAUSE_LINKS = frozenset("while whereas and but".split())
+
+
+def _clauses(doc: _Doc, s: int) -> list[tuple[int, tuple[int, int]]]:
+    """Where each speaker's part of a sentence begins, when two official speakers report in it.
+
+    "The chairperson said ..., while Ethiopia's minister said ...": the sentence is cut at "; " or at ", while",
+    ", whereas", ", and", ", but" (outside quotes) where the next part has an official speaker of its own.
+    Returns (first token, speaker) per part, the speaker None for a part in which someone not official reports
+    ("..., but analysts said ..."), or [] when no such cut is needed.
+    """
+    toks = doc.toks
+    lo, hi = doc.bounds[s]
+    cuts = [_skip_discourse(toks, lo, hi)]
+    for p in range(lo + 1, hi - 1):
+        link = toks[p].word == "," and toks[p + 1].low in _CLAUSE_LINKS and not toks[p + 1].quoted
+        if link or toks[p].word == ";" and not toks[p].quoted:  # the comma may close a quote: ',” while
+            cuts.append(p + 1 + (toks[p + 1].low in _CLAUSE_LINKS))
+    parts: list[tuple[int, tuple[int, int] | None]] = []
+    for c_lo, c_hi in zip(cuts, [*cuts[1:], hi], strict=True):
+        for v in range(c_lo, c_hi):
+            if not is_verb(doc.toks, v):
+                continue
+            np = subject(toks, c_lo, v)
+            if np and _official(doc, *np) and (not _pronoun(doc, *np) or any(_resolve(doc, *np, s))):
+                parts.append((c_lo, np))
+            elif np and not _pronoun(doc, *np) or v > c_lo and toks[v - 1].low in EXCLUDED:
+                parts.append((c_lo, None))  # "..., but analysts said ...": someone else's part, left out
+            break
+    official = sum(np is not None for _, np in parts)
+    return parts if official >= 2 or official and len(parts) > official else []
+
+
+def _clause_items(doc: _Doc, s: int, parts: list, quoted: list[tuple[int, int]]) -> list[tuple]:
+    """One reported statement per speaker's part of a sentence; a part holding an extracted quote has it already."""
+    toks, article = doc.toks, doc.article
+    out = []
+    _, s_end = article.sentences[s]
+    for k, (c_lo, np) in enumerate(parts):
+        if np is None:
+            continue
+        start = toks[parts[0][0] if k == 0 else c_lo].start
+        end = s_end
+        if k + 1 < len(parts):
+            nxt = parts[k + 1][0]
+            cut = nxt - 1 - (toks[nxt - 1].low in _CLAUSE_LINKS)
+            end = toks[cut - 1].end
+        if any(start <= qs < end for qs, _ in quoted):
+            continue
+        speaker, actor = _resolve(doc, *np, s)
+        out.append(_item(doc, s, "reported", start, end, speaker, actor, article.sentences[s]))
+    return out
+
+
+def _mention(doc: _Doc, s: int) -> None:
+    """Remember an official person who is a sentence's subject without speaking there, for a later "he" or "she":
+    "Egypt's foreign minister, Karim Mansour, was blunt on his way to the airport. "...," he told reporters."."""
+    toks = doc.toks
+    lo, hi = doc.bounds[s]
+    np = np_right(toks, _skip_discourse(toks, lo, hi), hi)
+    if not np or _pronoun(doc, *np) or not is_official(toks, *np, doc.known):
+        if _someone_else(doc, s):
+            doc.said.append(_Said(s, None, None, True, mention=True))  # "he" next is them: no official speaker
+        return
+    np = with_apposition(toks, np, hi)
+    span = toks[np[0] : np[1] + 1]
+    if any(t.low in PERSONS or t.cat == "leader" for t in span):
+        speaker, actor = _resolve(doc, *np, s)
+        doc.said.append(_Said(s, speaker, actor, True, mention=True))
+        doc.known.update(t.word for t in span if is_name(t) and t.cat not in ("country", "capital"))
+
+
+def _someone_else(doc: _Doc, s: int) -> bool:
+    """A person who is not an official reports in this sentence ("Anahit Grigoryan, who runs a shop, said ...",
+    "said Gulnara Mamatova, a teacher", "The captain of the fishing boat said ...")."""
+    toks = doc.toks
+    lo, hi = doc.bounds[s]
+    for v in range(lo, hi):
+        n = is_verb(toks, v)
+        if not n:
+            continue
+        np = subject(toks, lo, v) or (np_right(toks, v + n, hi) if v + n < hi else None)
+        if np and is_official(toks, *np, doc.known):
+            return False
+        window = toks[np[0] : np[1] + 1] if np else toks[max(lo, v - 6) : v]
+        return sum(is_name(t) and not t.cat for t in window) >= 2 or any(t.low in PEOPLE for t in window)
+    return False
+
+
+def _negated(toks: list[Token], lo: int, v: int) -> bool:
+    """ "Malaysia said nothing", "Azerbaijan has never welcomed", "did not say": no statement was made."""
+    if v + 1 < len(toks) and toks[v + 1].low == "nothing":
+        return True
+    return any(t.low in ("not", "never") or t.low.endswith("n't") for t in toks[max(lo, v - 3) : v])
 
 
 def _pronoun(doc: _Doc, a: int, b: int) -> bool:
@@ -221,8 +482,8 @@ def _resolve(doc: _Doc, a: int, b: int, s: int) -> tuple[str | None, str | None]
         if h:
             return h.speaker, h.actor
     end = b
-    if span[-1].low in SPEECH_NOUNS and len(span) > 1 and toks[b - 1].poss:  # "the ministry's statement"
-        end = b - 1
+    if span[-1].low in SPEECH_NOUNS and len(span) > 1 and (toks[b - 1].poss or toks[b - 1].low in OFFICIAL):
+        end = b - 1  # "the ministry's statement", "a Foreign Ministry statement"
     start = a + (toks[a].low in DETERMINERS and a < end)
     speaker = doc.text(start, end)
     if toks[end].poss:
@@ -231,11 +492,57 @@ def _resolve(doc: _Doc, a: int, b: int, s: int) -> tuple[str | None, str | None]
     if actor is None and all(t.low in OFFICIAL | INNER | DETERMINERS | MODIFIERS for t in span):
         head = span[-1].low  # "the ministry", "the spokesperson": someone just named; "the statement": the last
         h = next((h for h in recent if h.speaker and head in h.speaker.lower().split()), None)
-        if h is None and head in SPEECH_NOUNS and recent:
-            h = recent[0]
+        if h is None and head in SPEECH_NOUNS and recent and span[0].low in ("the", "this", "that"):
+            h = recent[0]  # "the statement said": the last one met ("a Foreign Ministry statement" is not)
         if h:
             return h.speaker, h.actor
-    return speaker, actor
+    return speaker, actor or _actor_nearby(doc, a, b, s)
+
+
+_GROUPINGS = frozenset("alliance bloc organisation organization union".split())
+
+
+def _actor_nearby(doc: _Doc, a: int, b: int, s: int) -> str | None:
+    """The actor of a speaker whose words name none, from what is around them.
+
+    "his government": the person just named; "its minister": the country named before; "the alliance's
+    secretary-general": the organisation named last; otherwise the country the sentence names first after
+    the speaker ("Prime Minister X said that Sweden ..."), else first before it ("'Britain's commitment ...,'
+    X said"); failing all, the country of the article's dateline ("LONDON (Reuters) - ").
+    """
+    toks = doc.toks
+    lo, hi = doc.bounds[s]
+    first = toks[a].low
+    if first in ("his", "her"):
+        recent = takewhile(lambda h: s - h.sentence <= RECENT, reversed(doc.said))
+        return next((h.actor for h in recent if h.person), None)
+    if any(t.low in _GROUPINGS for t in toks[max(a - 1, lo) : b + 1]):  # "the alliance's secretary-general"
+        return _last_organisation(toks, a, max(0, a - 600))
+    if first in ("its", "their"):
+        before = _countries(toks[lo:a])
+        return before[-1] if before else next(iter(_countries(toks[slice(*doc.bounds[max(s - 1, 0)])])), None)
+    after, before = _countries(toks[b + 1 : hi]), _countries(toks[lo:a])
+    return after[0] if after else before[0] if before else doc.home
+
+
+def _countries(span: list[Token]) -> list[str]:
+    """Countries a run of words names, by name or nationality, in order (each once)."""
+    found = []
+    for t in span:
+        name = actor_name(t.word) if t.cat == "country" else country_of(t.word) if t.cat == "demonym" else None
+        if name and name not in found:
+            found.append(name)
+    return found
+
+
+def _last_organisation(toks: list[Token], i: int, stop: int) -> str | None:
+    """The organisation named last before token ``i``: "NATO", "the European Union"."""
+    for k in range(i - 1, stop - 1, -1):
+        for n in (1, 2, 3):
+            name = ORGANISATIONS.get(tuple(t.word for t in toks[max(k - n + 1, 0) : k + 1]))
+            if name and name not in ("United States", "Russia"):
+                return name
+    return None
 
 
 def _quote(doc: _Doc, s: int, qs: int, qe: int, host_reported: bool, consumed: set[int]) -> tuple | None:
@@ -249,9 +556,10 @@ def _quote(doc: _Doc, s: int, qs: int, qe: int, host_reported: bool, consumed: s
     q_first, q_end = bisect_left(doc.starts, qs), bisect_left(doc.starts, qe)
     last = doc.sentence_of(max(qe - 1, qs))
     lo, hi = doc.bounds[s][0], doc.bounds[last][1]
-    fragment = sum(1 for t in toks[q_first:q_end] if t.word[0].isalnum()) <= FRAGMENT_WORDS
     before = any(t.low not in DISCOURSE and t.word != "," for t in toks[lo:q_first])
     after = any(t.word not in ".,;:!?" for t in toks[q_end:hi])
+    short = sum(1 for t in toks[q_first:q_end] if t.word[0].isalnum()) <= FRAGMENT_WORDS
+    fragment = short and (before or after)  # "That is not negotiation." alone is a sentence, not a fragment
     np_after = after_quote(toks, q_end, hi)
     lead, np_before = False, None  # a reporting verb right before the quote ("said in a statement, ...")
     for v in range(q_first - 1, max(lo, q_first - FRAME_GAP - 3) - 1, -1):
@@ -265,8 +573,8 @@ def _quote(doc: _Doc, s: int, qs: int, qe: int, host_reported: bool, consumed: s
         speaker, actor = _resolve(doc, *np, s)
         if not (speaker or actor):
             return None
-    elif framed and not np and not before and not fragment and doc.said and doc.said[-1].sentence >= s - 1:
-        speaker, actor = doc.said[-1].speaker, doc.said[-1].actor  # the previous speaker's quote goes on
+    elif framed and not np and not before and not fragment and (prev := _last_said(doc)) and prev.sentence >= s - 1:
+        speaker, actor = prev.speaker, prev.actor  # the previous speaker's quote goes on
     elif fragment and not host_reported and (np := _possessive_speaker(doc, lo, q_first)):
         speaker, actor = _resolve(doc, *np, s)  # "the spokesperson's use of terms like "illegal""
         framed = False
@@ -281,6 +589,10 @@ def _quote(doc: _Doc, s: int, qs: int, qe: int, host_reported: bool, consumed: s
     while end > start and article.clean[end - 1] in " ,;:":
         end -= 1
     return _item(doc, s, "quote", start, end, speaker, actor, context)
+
+
+def _last_said(doc: _Doc) -> _Said | None:
+    return next((h for h in reversed(doc.said) if not h.mention), None)
 
 
 def _possessive_speaker(doc: _Doc, lo: int, q_first: int) -> tuple[int, int] | None:

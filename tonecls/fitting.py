@@ -1,106 +1,132 @@
-"""Fit a ToneModel: regularisation and thresholds from inner grouped CV, then a final fit.
+"""Fit a ToneModel: out-of-fold scores by inner grouped cross-validation choose each tone's C, calibrate its
+probabilities and set its threshold; then the pipeline is fitted on everything.
 
-Kept apart from model.py so that loading and predicting never imports
-scikit-learn's estimators.
+Kept apart from model.py so that loading and predicting never imports scikit-learn's estimators. It
+takes the pipeline to fit as an argument, so it does not import model.py (no import cycle).
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
+from sklearn.base import clone
 
-from tonecls.evaluate import best_threshold
-from tonecls.grouping import group_ids, grouped_folds
-from tonecls.model import Counts, Features, ToneModel
+from tonecls.crossval import GroupedToneSplit, out_of_fold
+from tonecls.evaluate import average_precision, best_threshold
+from tonecls.grouping import group_ids
 
-
-def _fit_tone(x, y: np.ndarray, C: float, settings, weight: np.ndarray | None = None) -> tuple[np.ndarray, float]:
-    """Coefficients and intercept for one tone; a constant model if one class is absent."""
-    if y.min() == y.max():
-        prior = 0.999 if y[0] else 0.001
-        return np.zeros(x.shape[1]), float(np.log(prior / (1 - prior)))
-    clf = LogisticRegression(
-        C=C, class_weight=settings.class_weight, solver="liblinear", random_state=settings.random_state, max_iter=1000
-    )
-    clf.fit(x, y, sample_weight=weight)
-    return clf.coef_.ravel().copy(), float(clf.intercept_[0])
+IDENTITY = (1.0, 0.0)  # calibration (slope, intercept) that leaves the classifier's log-odds as they are
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
+@dataclass
+class Fitted:
+    pipeline: object
+    C: np.ndarray
+    calibration: np.ndarray  # (tones, 2): slope and intercept on the log-odds
+    thresholds: np.ndarray
+    oof_probs: np.ndarray | None  # calibrated inner out-of-fold probabilities the thresholds were chosen on
+
+
+def inner_groups(texts: Sequence[str], groups: Sequence[object] | None, folds: int) -> np.ndarray:
+    """The given groups as numbers; near-duplicate groups when none are given or too few to hold one out."""
+    if groups is not None:
+        numbered = np.unique(np.asarray(groups, dtype=str), return_inverse=True)[1]
+        if len(np.unique(numbered)) >= folds:
+            return numbered
+    return group_ids(texts)
+
+
+def fit_model(
+    pipeline,
+    texts: list[str],
+    Y: np.ndarray,
+    groups: Sequence[object] | None,
+    weight: np.ndarray | None,
+    settings,
+) -> Fitted:
+    """Tune, calibrate and fit ``pipeline`` (ToneFeatures then ToneClassifier) on texts and a tone matrix."""
+    docs = pipeline.named_steps["features"].analyse(texts)  # each text analysed once for every fold
+    n_tones = Y.shape[1]
+    Cs = [settings.C] if settings.C is not None else list(settings.C_grid)
+    fit_params = {"classifier__sample_weight": weight}
+    groups = inner_groups(texts, groups, settings.inner_folds)
+    folds = min(settings.inner_folds, len(np.unique(groups)))  # as many folds as groups, on tiny data
+    if folds < 2 or (len(Cs) == 1 and not settings.tune_thresholds and not settings.calibrate):
+        C = np.full(n_tones, Cs[0], dtype=np.float64)
+        calibration = np.tile(IDENTITY, (n_tones, 1))
+        thresholds, oof_probs = np.full(n_tones, 0.5), None
+    else:
+        splits = list(GroupedToneSplit(folds, settings.random_state).split(docs, Y, groups))
+        scores = np.stack(
+            [
+                out_of_fold(
+                    clone(pipeline).set_params(classifier__C=c),
+                    docs,
+                    Y,
+                    splits,
+                    methods=("decision_function",),
+                    fit_params=fit_params,
+                )["decision_function"]
+                for c in Cs
+            ]
+        )
+        best = [_best_C(Y[:, k], scores[:, :, k]) for k in range(n_tones)]
+        C = np.array([Cs[c] for c in best], dtype=np.float64)
+        oof = np.stack([scores[c, :, k] for k, c in enumerate(best)], axis=1)
+        calibration = np.array(
+            [platt(oof[:, k], Y[:, k], weight) if settings.calibrate else IDENTITY for k in range(n_tones)],
+            dtype=np.float64,
+        )
+        oof_probs = calibrated(oof, calibration)
+        if settings.tune_thresholds:
+            thresholds = np.array([best_threshold(Y[:, k], oof_probs[:, k]) for k in range(n_tones)])
+        else:
+            thresholds = np.full(n_tones, 0.5)
+    final = clone(pipeline).set_params(classifier__C=tuple(float(c) for c in C))
+    final.fit(docs, Y, **fit_params)
+    return Fitted(final, C, calibration, thresholds, oof_probs)
+
+
+def _best_C(y: np.ndarray, scores: np.ndarray) -> int:
+    """The index of the C whose out-of-fold scores rank the tone best (average precision; ties: smaller C)."""
+    return max(range(len(scores)), key=lambda c: (average_precision(y, scores[c]), -c))
+
+
+def calibrated(scores: np.ndarray, calibration: np.ndarray) -> np.ndarray:
+    """Probabilities from log-odds ``scores`` (n, tones) and a (tones, 2) calibration."""
+    z = calibration[:, 0] * scores + calibration[:, 1]
     return 1.0 / (1.0 + np.exp(-np.clip(z, -500, 500)))
 
 
-def _ap(y: np.ndarray, p: np.ndarray) -> float:
-    if y.sum() == 0:
-        return 0.0
-    order = np.argsort(-p, kind="stable")
-    hits = y[order]
-    precision_at = np.cumsum(hits) / np.arange(1, len(hits) + 1)
-    return float((precision_at * hits).sum() / hits.sum())
+def platt(scores: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None) -> tuple[float, float]:
+    """Slope and intercept of a sigmoid (Platt) calibration fitted to out-of-fold log-odds.
 
+    Why sigmoid and not isotonic: the scores come from a few thousand statements and a few hundred
+    positives per tone; a two-parameter sigmoid cannot overfit them, while isotonic regression fits a
+    step function to the noise of small bins (and ties many statements to the same probability). The
+    model's problem is also one a sigmoid fixes: class_weight="balanced" shifts and stretches the
+    log-odds, which a slope and an intercept undo.
 
-def inner_oof(
-    features: Features,
-    counted: Counts,
-    y: np.ndarray,
-    groups: np.ndarray,
-    Cs: Sequence[float],
-    weight: np.ndarray | None = None,
-) -> np.ndarray:
-    """Out-of-fold probabilities, shape (len(Cs), n, tones), from grouped folds."""
-    settings = features.settings
-    n = y.shape[0]
-    out = np.zeros((len(Cs), n, y.shape[1]))
-    folds = grouped_folds(groups, y, settings.inner_folds, settings.random_state)
-    for test in folds:
-        train = np.setdiff1d(np.arange(n), test)
-        fold = copy.copy(features).fit(counted, train)
-        x_train, x_test = fold.matrix(counted, train), fold.matrix(counted, test)
-        for c, C in enumerate(Cs):
-            for k in range(y.shape[1]):
-                w = None if weight is None else weight[train]
-                coef, intercept = _fit_tone(x_train, y[train, k], C, settings, w)
-                out[c, test, k] = _sigmoid(x_test @ coef + intercept)
-    return out
+    Platt's targets are smoothed ((N+ + 1) / (N+ + 2) for a positive, 1 / (N- + 2) for a negative) so that
+    separable scores do not push the slope to infinity; the soft targets are fitted as each statement
+    counted once as positive and once as negative, weighted by its target. A tone that never varies, or
+    whose scores do not rank it at all (slope not above 0), keeps its uncalibrated scores.
+    """
+    from sklearn.linear_model import LogisticRegression
 
-
-def fit_tone_model(
-    model: ToneModel,
-    texts: list[str],
-    y: np.ndarray,
-    groups: Sequence[object] | None,
-    sample_weight: Sequence[float] | None = None,
-) -> None:
-    """Fill the fitted attributes of ``model``: features_, coef_, intercept_, C_, thresholds_."""
-    settings = model.settings
-    features = Features(settings)
-    surfaces: dict = {}
-    counted = features.count(texts, surfaces)
-    groups = group_ids(texts) if groups is None else np.unique(np.asarray(groups, dtype=str), return_inverse=True)[1]
-    if len(np.unique(groups)) < settings.inner_folds:  # too few situations to hold one out: near-duplicates
-        groups = group_ids(texts)
-    Cs = [settings.C] if settings.C is not None else list(settings.C_grid)
-    if len(Cs) == 1 and not settings.tune_thresholds:
-        model.C_ = np.full(y.shape[1], Cs[0], dtype=np.float64)
-        model.oof_probs_ = None
-        model.thresholds_ = np.full(y.shape[1], 0.5)
-    else:
-        weight = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-        oof = inner_oof(features, counted, y, groups, Cs, weight)
-        best = [max(range(len(Cs)), key=lambda c: (_ap(y[:, k], oof[c, :, k]), -c)) for k in range(y.shape[1])]
-        model.C_ = np.array([Cs[c] for c in best], dtype=np.float64)
-        model.oof_probs_ = np.stack([oof[c, :, k] for k, c in enumerate(best)], axis=1)
-        if settings.tune_thresholds:
-            model.thresholds_ = np.array([best_threshold(y[:, k], model.oof_probs_[:, k]) for k in range(y.shape[1])])
-        else:
-            model.thresholds_ = np.full(y.shape[1], 0.5)
-    features.fit(counted, surfaces=surfaces)
-    x = features.matrix(counted)
-    weight = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-    fits = [_fit_tone(x, y[:, k], model.C_[k], settings, weight) for k in range(y.shape[1])]
-    model.features_ = features
-    model.coef_ = np.stack([f[0] for f in fits])
-    model.intercept_ = np.array([f[1] for f in fits])
+    y = np.asarray(y).astype(bool)
+    w = np.ones(len(y)) if weight is None else np.asarray(weight, dtype=np.float64)
+    if y.all() or not y.any():
+        return IDENTITY
+    n_pos, n_neg = w[y].sum(), w[~y].sum()
+    target = np.where(y, (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2))
+    x = np.concatenate([scores, scores]).reshape(-1, 1)
+    labels = np.concatenate([np.ones(len(y)), np.zeros(len(y))])
+    weights = np.concatenate([w * target, w * (1 - target)])
+    fit = LogisticRegression(C=1e10, max_iter=1000).fit(x, labels, sample_weight=weights)
+    slope, intercept = float(fit.coef_[0, 0]), float(fit.intercept_[0])
+    if not slope > 0 or not np.isfinite(intercept):
+        return IDENTITY
+    return slope, intercept

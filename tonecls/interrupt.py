@@ -52,3 +52,30 @@ def unwind_on_signals(signums: tuple[int, ...] = UNWINDING) -> Iterator[None]:
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler if handler is not None else signal.SIG_DFL)
+
+
+HELD = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+@contextmanager
+def held(signums: tuple[int, ...] = HELD) -> Iterator[None]:
+    """Within the block, the signals are noted, not acted on; the first one is raised again when it ends.
+
+    For the short steps that must not be cut in two, such as starting a worker
+    process (its start-up data is written down a pipe: a worker that reads half
+    of it dies printing a traceback). Blocking the signal in the main thread is
+    not enough, since another thread may take it and Python then runs the
+    handler in the main thread anyway. Outside the main thread this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    noted: list[int] = []
+    previous = {s: signal.signal(s, lambda signum, frame: noted.append(signum)) for s in signums}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler if handler is not None else signal.SIG_DFL)
+        if noted:
+            signal.raise_signal(noted[0])

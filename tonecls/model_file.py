@@ -24,14 +24,14 @@ from numpy.lib import format as np_format
 
 from tonecls import __version__
 from tonecls.errors import ModelFileError, ToneclsError
-from tonecls.model import Block, Features, Settings, ToneModel
+from tonecls.model import Block, Settings, ToneClassifier, ToneFeatures, ToneModel
 from tonecls.resources import CUES, GAZETTEER, shipped_model_path
 from tonecls.resources import digest as resource_digest
 from tonecls.text import WordForms
 from tonecls.tones import TONES
 
 FORMAT = "tonecls-model"
-FORMAT_VERSION = 2  # 2: records the digests of the gazetteer and cue files (0.2.0)
+FORMAT_VERSION = 2  # 2: records the digests of the gazetteer and cue files, and holds the calibration (0.2.0)
 META_NAME = "model.json"
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 BLOCK_NAMES = ("word", "char", "cue")
@@ -75,8 +75,9 @@ def model_arrays(model: ToneModel) -> dict[str, np.ndarray]:
         "intercept": model.intercept_.astype(np.float64),
         "thresholds": model.thresholds_.astype(np.float64),
         "C": model.C_.astype(np.float64),
+        "calibration": model.calibration_.astype(np.float64),
     }
-    for block in model.features_.blocks:
+    for block in model.features_.blocks_:
         arrays[f"idf_{block.name}"] = block.idf.astype(np.float64)
     return arrays
 
@@ -89,11 +90,12 @@ def model_meta(model: ToneModel, card: dict | None = None) -> dict:
         "tones": list(TONES),
         "settings": model.settings.to_dict(),
         "blocks": [
-            {"name": b.name, "weight": b.weight, "terms": b.terms, "display": b.display} for b in model.features_.blocks
+            {"name": b.name, "weight": b.weight, "terms": b.terms, "display": b.display}
+            for b in model.features_.blocks_
         ],
         "arrays": {name: hashlib.sha256(_npy_bytes(a)).hexdigest() for name, a in arrays.items()},
         "resources": {name: resource_digest(name) for name in needed_resources(model.settings)},
-        "word_forms": word_forms_meta(model.features_.forms),
+        "word_forms": word_forms_meta(getattr(model.features_, "forms_", None) or model.features_.analyzer.forms),
         "card": card or {},
     }
 
@@ -341,6 +343,7 @@ def load_model(path: str | os.PathLike | None = None) -> ToneModel:
         "intercept": (len(TONES),),
         "thresholds": (len(TONES),),
         "C": (len(TONES),),
+        "calibration": (len(TONES), 2),
     }
     for name, shape in shapes.items():
         if name not in arrays:
@@ -351,17 +354,45 @@ def load_model(path: str | os.PathLike | None = None) -> ToneModel:
         raise ModelFileError(f"{path}: corrupted (thresholds outside 0 to 1)")
     if not (arrays["C"] > 0).all():
         raise ModelFileError(f"{path}: corrupted (regularisation C not above 0)")
+    if not (arrays["calibration"][:, 0] > 0).all():  # a slope of 0 or below would flatten or reverse the scores
+        raise ModelFileError(f"{path}: corrupted (calibration slope not above 0)")
     card = meta.get("card", {})
     if not isinstance(card, dict):
         raise ModelFileError(f"{path}: not a usable tonecls model file (its card is not an object)")
-    features = Features(settings, forms=_word_forms(path, meta))
-    features.blocks = blocks
+    return assemble(settings, blocks, arrays, card, path, _word_forms(path, meta))
+
+
+def assemble(
+    settings: Settings,
+    blocks: list[Block],
+    arrays: dict[str, np.ndarray],
+    card: dict,
+    path: Path,
+    forms: WordForms | None = None,
+) -> ToneModel:
+    """A fitted ToneModel from checked parts: the same estimators `fit` makes, with their fitted attributes.
+
+    ``forms``: the file's stem table (None in a file written before tables were stored: nltk stems then).
+    """
     model = ToneModel(settings)
-    model.features_ = features
-    model.coef_ = arrays["coef"]
-    model.intercept_ = arrays["intercept"]
-    model.thresholds_ = arrays["thresholds"]
+    features = ToneFeatures(**settings.feature_params())
+    features.blocks_ = blocks
+    if forms is not None:
+        features.forms_ = forms
+    classifier = ToneClassifier(
+        C=tuple(float(c) for c in arrays["C"]), class_weight=settings.class_weight, random_state=settings.random_state
+    )
+    classifier.coef_ = arrays["coef"]
+    classifier.intercept_ = arrays["intercept"]
+    classifier.n_features_in_ = arrays["coef"].shape[1]
+    classifier.classes_ = np.arange(len(TONES))
+    classifier.binary_ = False
+    model.pipeline_ = model.pipeline().set_params(features=features, classifier=classifier)
     model.C_ = arrays["C"]
+    model.calibration_ = arrays["calibration"]
+    model.thresholds_ = arrays["thresholds"]
+    model.oof_probs_ = None
+    model.classes_ = np.array(TONES)
     model.card_ = card
     model.path_ = path
     return model

@@ -59,6 +59,23 @@ def metrics_table(systems: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
+def errors_table(errors: list[dict]) -> str:
+    """`evaluate --errors` on a terminal: one row per statement (rank, gap, gold, predicted, where), its scores
+    and its text below it; every field made visible (control characters as escapes)."""
+    gold = [", ".join(e["gold"]) or "no tone" for e in errors]
+    predicted = [", ".join(e["predicted"]) or "no tone" for e in errors]
+    wg = max(len("gold"), *map(len, gold))
+    wp = max(len("predicted"), *map(len, predicted))
+    lines = [f"{'#':>3}  {'off by':<20}  {'gold':<{wg}}  {'predicted':<{wp}}  where"]
+    for rank, (e, g, p) in enumerate(zip(errors, gold, predicted, strict=True), start=1):
+        off = f"{e['gap']:.2f} ({e['worst']})"
+        where = e["where"] + (f" ({e['id']})" if e.get("id") else "")
+        lines.append(visible(f"{rank:>3}  {off:<20}  {g:<{wg}}  {p:<{wp}}  {where}", keep=""))
+        lines.append("     scores: " + ", ".join(f"{t} {e['scores'][t]:.2f}" for t in TONES))
+        lines.append("     " + visible(e["text"], keep=""))
+    return "\n".join(lines)
+
+
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
@@ -109,21 +126,25 @@ def json_line(obj: object) -> str:
 
 
 _CSV_QUOTED = re.compile('[",\r\n]')
+_TSV_QUOTED = re.compile('["\t\r\n]')
 _FORMULA = re.compile("'*[=+\\-@\t\r\n]")
 
 
-def csv_line(cells: Iterable[object]) -> str:
-    """One CSV row ending in "\\n": a cell holding a comma, a quote, CR or LF is quoted.
+def csv_line(cells: Iterable[object], delimiter: str = ",") -> str:
+    """One CSV row ending in "\\n": a cell holding the delimiter, a quote, CR or LF is quoted.
 
     csv.writer with ``lineterminator="\\n"`` leaves a lone CR unquoted, and
-    every reader then takes it for the end of the row.
+    every reader then takes it for the end of the row. With a tab as delimiter
+    this is TSV as spreadsheets write it (quoted like CSV where needed).
     """
-    return ",".join(_csv_cell(cell) for cell in cells) + "\n"
+    quoted = _CSV_QUOTED if delimiter == "," else _TSV_QUOTED if delimiter == "\t" else None
+    return delimiter.join(_csv_cell(cell, quoted, delimiter) for cell in cells) + "\n"
 
 
-def _csv_cell(cell: object) -> str:
+def _csv_cell(cell: object, quoted: re.Pattern | None = None, delimiter: str = ",") -> str:
     text = "" if cell is None else str(cell)
-    if _CSV_QUOTED.search(text):
+    needs = (quoted or _CSV_QUOTED).search(text) or (quoted is None and delimiter in text)
+    if needs:
         return '"' + text.replace('"', '""') + '"'
     return text
 

@@ -19,6 +19,7 @@ def read_pool(path: str | os.PathLike, on_skip: Callable[[InputError], None] | N
     usable row at all is an error.
     """
     path = Path(path)
+    refuse_article(path)
     out = []
     first_error = None
     for line, row in iter_records(path):
@@ -38,3 +39,21 @@ def read_pool(path: str | os.PathLike, on_skip: Callable[[InputError], None] | N
         more = f" (first problem: {first_error})" if first_error else ""
         raise InputError(f"no statements in this pool{more}", shown_path(path))
     return out
+
+
+ARTICLE_SUFFIXES = (".txt", ".md")
+
+
+def refuse_article(path: Path) -> None:
+    """An article where a pool is expected is an error that says how to make the pool.
+
+    Not extracted on the fly: extraction is a step whose output is worth a look (who was found, who was
+    missed), and the pool it writes is what keeps statement ids, and so the labels made from them, stable
+    from one run of `suggest` or `label` to the next.
+    """
+    if path.suffix.lower() in ARTICLE_SUFFIXES:
+        raise InputError(
+            "this is an article, not a pool of statements; make a pool first with "
+            f"`tonecls extract {path} --out pool.jsonl` and pass pool.jsonl",
+            path,
+        )

@@ -21,6 +21,7 @@ limit), so it is set here, once, to the fixed `CSV_FIELD_LIMIT`.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -32,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, AnyStr
 
-from tonecls.errors import InputError
+from tonecls.errors import InputError, ToneclsError
 from tonecls.output import visible
 
 MAX_CHARS = 1_000_000  # about 150,000 words: longer inputs are not one statement
@@ -64,12 +65,16 @@ class BadLine(InputError):
 Line = tuple[int, "str | BadLine"]
 
 
-def decode(data: bytes, path: object) -> str:
-    """UTF-8 (a BOM is dropped), or UTF-16/32 when a BOM says so; anything else is an error naming the line.
+def decode(data: bytes, path: object, encoding: str | None = None) -> str:
+    """UTF-8 (a BOM is dropped), or UTF-16/32 when a BOM says so, or ``encoding`` when the user names it;
+    anything else is an error naming the line.
 
     Latin-1 and other 8-bit encodings are not guessed: a wrong guess would
-    silently change the words the model reads.
+    silently change the words the model reads. A byte order mark is the file's
+    own word, so it wins over ``encoding``.
     """
+    if encoding is not None and not any(data.startswith(bom) for bom, _ in _BOMS):
+        return _decode_as(data, path, encoding)
     for bom, codec in _BOMS:
         if data.startswith(bom):
             try:
@@ -94,13 +99,57 @@ def decode(data: bytes, path: object) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def read_text_file(path: str | os.PathLike) -> str:
+def _decode_as(data: bytes, path: object, encoding: str) -> str:
+    """``data`` in the encoding the user named (see `text_codec`): errors name the line and the byte."""
+    codec = text_codec(encoding)
+    try:
+        text = data.decode("utf-8-sig" if codec == "utf-8" else codec)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(f"not valid {shown_codec(codec)} (byte {exc.start})", path, line) from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise InputError("contains NUL bytes: a binary file, not text", path, line)
+    return _breaks(text)
+
+
+def text_codec(name: str) -> str:
+    """The canonical name of a text encoding the user named (``cp1252``, ``latin-1``, ``shift_jis`` ...).
+
+    An unknown name, or a codec that does not turn bytes into text (``base64``,
+    ``rot13``), is a ToneclsError: the encoding is never guessed, so a wrong
+    name must not be taken for another.
+    """
+    try:
+        info = codecs.lookup(name)
+    except (LookupError, TypeError, ValueError):
+        raise ToneclsError(f"unknown encoding {name!r} (e.g. utf-8, cp1252, latin-1, utf-16)") from None
+    if not getattr(info, "_is_text_encoding", True):
+        raise ToneclsError(f"{name!r} is not a text encoding (e.g. utf-8, cp1252, latin-1, utf-16)")
+    return info.name
+
+
+def shown_codec(codec: str) -> str:
+    return codec.upper().replace("UTF-8-SIG", "UTF-8")
+
+
+def _ascii_lines(codec: str) -> bool:
+    """Whether a file in ``codec`` can be cut into lines and rows on its bytes (newline, quote and separators
+    are their ASCII bytes, as in UTF-8, cp1252 or Shift JIS), rather than decoded as one stream (UTF-16)."""
+    probe = '\n"a,;\t'
+    try:
+        return probe.encode(codec) == probe.encode("ascii")
+    except (UnicodeError, LookupError):
+        return False
+
+
+def read_text_file(path: str | os.PathLike, encoding: str | None = None) -> str:
     """A whole text file, decoded as `decode` does; an unreadable file is an InputError naming it."""
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", shown_path(path)) from None
-    return decode(data, shown_path(path))
+    return decode(data, shown_path(path), encoding)
 
 
 # ---------------------------------------------------------------- file names
@@ -125,12 +174,16 @@ def name_note(path: str | os.PathLike) -> str | None:
     return "the file name holds control characters; its id shows them as backslash escapes"
 
 
-def walk_files(folder: str | os.PathLike, suffixes: Iterable[str]) -> Iterator[Path | InputError]:
+def walk_files(
+    folder: str | os.PathLike, suffixes: Iterable[str], *, unsupported: Callable[[Path], None] | None = None
+) -> Iterator[Path | InputError]:
     """Files below ``folder`` ending in one of ``suffixes``: a folder's files, then its subfolders, sorted by name.
 
     Iterative, so any depth is fine; linked folders are not entered (no loops);
     a folder that cannot be listed, or a matching name that is not a regular
     file (a broken link, a pipe that would block), comes as an InputError.
+    Other regular files are passed to ``unsupported`` (when given), so that a
+    caller can say what it did not read instead of ignoring it silently.
     """
     suffixes = tuple(s.lower() for s in suffixes)
     stack = [Path(folder)]
@@ -151,6 +204,8 @@ def walk_files(folder: str | os.PathLike, suffixes: Iterable[str]) -> Iterator[P
                     yield Path(entry.path)
                 else:
                     yield InputError("not a regular file (a broken link, a pipe or a device)", shown_path(entry.path))
+            elif unsupported is not None and _is_file(entry):
+                unsupported(Path(entry.path))
         stack.extend(reversed(subfolders))
 
 
@@ -204,22 +259,32 @@ def _too_long(n: int, long: _TooLong, path: object, limit: int, unit: str = "byt
     return BadLine(message, path, n, long.quotes, long.size)
 
 
-def binary_lines(binary: IO[bytes], path: object, *, limit: int | None = None) -> Iterator[Line]:
-    """Lines of a binary stream as UTF-8 text (a first-line BOM dropped, line breaks as "\\n").
+def binary_lines(
+    binary: IO[bytes], path: object, *, limit: int | None = None, encoding: str | None = None
+) -> Iterator[Line]:
+    """Lines of a binary stream as UTF-8 text (a first-line BOM dropped, line breaks as "\\n"), or in
+    ``encoding`` when the user named one whose newline is the byte 0x0A (see `_ascii_lines`).
 
     A line with a NUL byte, bad UTF-8 or more than ``limit`` bytes (default
     `MAX_LINE_BYTES`) comes as a BadLine, and the next line is read as usual.
     """
-    for n, line, _ in placed_lines(binary, path, limit=limit):
+    for n, line, _ in placed_lines(binary, path, limit=limit, encoding=encoding):
         yield n, line
 
 
 def placed_lines(
-    binary: IO[bytes], path: object, *, limit: int | None = None, first_line: int = 1, offset: int = 0
+    binary: IO[bytes],
+    path: object,
+    *,
+    limit: int | None = None,
+    first_line: int = 1,
+    offset: int = 0,
+    encoding: str | None = None,
 ) -> Iterator[tuple[int, str | BadLine, int]]:
     """`binary_lines` with the byte offset where each line starts, for a stream that starts at ``offset``,
     on line ``first_line`` of its file (a part of a file read on its own, see `Span`)."""
     limit = MAX_LINE_BYTES if limit is None else limit
+    codec = "utf-8" if encoding is None else text_codec(encoding)
     for n, raw in enumerate(_bounded(binary.readline, limit, b"\n", b'"'), start=first_line):
         start = offset
         if isinstance(raw, _TooLong):
@@ -231,15 +296,17 @@ def placed_lines(
             yield n, BadLine("contains NUL bytes: a binary file, not text", path, n, raw.count(b'"'), len(raw)), start
         else:
             try:
-                line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
+                line = raw.decode("utf-8-sig" if n == 1 and codec == "utf-8" else codec)
             except UnicodeDecodeError as exc:
                 message = f"not valid UTF-8 (byte {start + exc.start}); save the file as UTF-8"
+                if encoding is not None:
+                    message = f"not valid {shown_codec(codec)} (byte {start + exc.start})"
                 yield n, BadLine(message, path, n, raw.count(b'"'), len(raw)), start
             else:
                 yield n, _breaks(line), start
 
 
-def text_stream_lines(stream: IO[str], path: object, *, limit: int | None = None) -> Iterator[Line]:
+def text_stream_lines(stream: IO[str], path: object, *, limit: int | None = None, bom: bool = True) -> Iterator[Line]:
     """Lines of an already decoded text stream, bounded and checked like `binary_lines` (limit in characters)."""
     limit = MAX_LINE_BYTES if limit is None else limit
     n = 0
@@ -255,21 +322,25 @@ def text_stream_lines(stream: IO[str], path: object, *, limit: int | None = None
             else:
                 yield n, _breaks(line)
     except UnicodeDecodeError as exc:  # a stream decoded as it is read (UTF-16/32): what follows cannot be trusted
-        encoding = getattr(stream, "encoding", "text").upper()
-        yield n + 1, BadLine(f"not valid {encoding} despite its byte order mark ({exc.reason})", path, n + 1)
+        encoding = shown_codec(getattr(stream, "encoding", "text"))
+        why = " despite its byte order mark" if bom else ""
+        yield n + 1, BadLine(f"not valid {encoding}{why} ({exc.reason})", path, n + 1)
 
 
 def _breaks(line: str) -> str:
     return line.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def file_lines(path: str | os.PathLike, *, limit: int | None = None, span: Span | None = None) -> Iterator[Line]:
+def file_lines(
+    path: str | os.PathLike, *, limit: int | None = None, encoding: str | None = None, span: Span | None = None
+) -> Iterator[Line]:
     """``(line number, text)`` of each line of a file, newline kept; a line that cannot be read comes as a BadLine.
 
     UTF-8 is decoded line by line (a BOM on the first line is dropped); a file
-    with a UTF-16 or UTF-32 byte order mark is decoded as a stream. Opening the
-    file is the one failure that raises (InputError naming it). With ``span``
-    (from `plan_spans`), only the lines of that part of the file.
+    with a UTF-16 or UTF-32 byte order mark is decoded as a stream. Without a
+    BOM, ``encoding`` (named by the user, never guessed) replaces UTF-8. Opening
+    the file is the one failure that raises (InputError naming it). With ``span``
+    (from `plan_spans`, which cuts UTF-8 files only), only the lines of that part of the file.
     """
     shown = shown_path(path)
     try:
@@ -280,7 +351,8 @@ def file_lines(path: str | os.PathLike, *, limit: int | None = None, span: Span 
         if span is not None and span.start > 0:  # a later part of a UTF-8 file: lines from there to its end
             fh.seek(span.start)
             part = _Capped(fh, span.start, span.stop)
-            for n, line, _ in placed_lines(part, shown, limit=limit, first_line=span.first_line, offset=span.start):
+            lines = placed_lines(part, shown, limit=limit, first_line=span.first_line, offset=span.start)
+            for n, line, _ in lines:
                 yield n, line
             return
         if span is not None and span.stop is not None:
@@ -289,7 +361,11 @@ def file_lines(path: str | os.PathLike, *, limit: int | None = None, span: Span 
         found = next(((bom, codec) for bom, codec in _BOMS if head.startswith(bom)), None)
         if found is None:
             fh.seek(0)
-            yield from binary_lines(fh, shown, limit=limit)
+            if encoding is not None and not _ascii_lines(text_codec(encoding)):
+                with io.TextIOWrapper(fh, encoding=text_codec(encoding), newline="\n") as text:
+                    yield from text_stream_lines(text, shown, limit=limit, bom=False)
+                return
+            yield from binary_lines(fh, shown, limit=limit, encoding=encoding)
             return
         bom, codec = found
         fh.seek(len(bom))
@@ -301,33 +377,56 @@ def file_lines(path: str | os.PathLike, *, limit: int | None = None, span: Span 
         fh.close()
 
 
-def stdin_lines(stream: IO[str], *, limit: int | None = None) -> Iterator[Line]:
-    """Lines of standard input, decoded from its bytes as files are (UTF-8, no NUL, bounded length)."""
+def stdin_lines(stream: IO[str], *, limit: int | None = None, encoding: str | None = None) -> Iterator[Line]:
+    """Lines of standard input, decoded from its bytes as files are (UTF-8 or ``encoding``, no NUL, bounded)."""
     binary = getattr(stream, "buffer", None)
     if binary is None:  # a text stream without bytes underneath (e.g. io.StringIO): already decoded
         return text_stream_lines(stream, "stdin", limit=limit)
-    return binary_lines(binary, "stdin", limit=limit)
+    if encoding is not None and not _ascii_lines(text_codec(encoding)):
+        wrapped = io.TextIOWrapper(binary, encoding=text_codec(encoding), newline="\n")
+        return text_stream_lines(wrapped, "stdin", limit=limit, bom=False)
+    return binary_lines(binary, "stdin", limit=limit, encoding=encoding)
 
 
 # ---------------------------------------------------------------- records
 
 
+Note = Callable[[int, str], None]  # told (line, message) about a file that was read in a way worth knowing
+
+
 def iter_records(
-    path: str | os.PathLike, *, limit: int | None = None, span: Span | None = None
+    path: str | os.PathLike,
+    *,
+    limit: int | None = None,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    on_note: Note | None = None,
+    span: Span | None = None,
 ) -> Iterator[tuple[int, dict | InputError]]:
-    """``(line, record)`` for each row of a JSONL, CSV or Parquet file, or ``(line, error)`` for a bad row.
+    """``(line, record)`` for each row of a JSONL, CSV, TSV, XLSX or Parquet file, or ``(line, error)`` for a bad row.
 
     The file is read line by line, so memory stays flat however large it is;
     a bad row never stops the rows after it. Only a file that cannot be opened
-    raises InputError. With ``span`` (from `plan_spans`), only that part's rows:
-    the same records, numbered the same, as the whole file gives there.
+    raises InputError. ``delimiter`` and ``encoding`` are what the user said of
+    a .csv file (see `_iter_csv` for the header that splits on ';' or tab);
+    ``on_note`` is told how a file was read when that is not the default.
+    With ``span`` (from `plan_spans`), only that part's rows: the same records,
+    numbered the same, as the whole file gives there.
     """
     if Path(path).suffix.lower() == PARQUET_SUFFIX:
         return iter_parquet(path, span=span)
     limit = MAX_LINE_BYTES if limit is None else limit
-    lines = file_lines(path, limit=limit, span=span)
-    if Path(path).suffix.lower() == ".csv":
-        return _iter_csv(lines, shown_path(path), limit, header=None if span is None else span.header)
+    suffix = Path(path).suffix.lower()
+    if suffix == ".xlsx":
+        from tonecls.xlsx import iter_xlsx_records
+
+        return iter_xlsx_records(path, shown=shown_path(path), make_record=_csv_record, on_note=on_note)
+    lines = file_lines(path, limit=limit, encoding=encoding, span=span)
+    header = None if span is None else span.header
+    if suffix == ".tsv":
+        return _iter_csv(lines, shown_path(path), limit, delimiter="\t", header=header)
+    if suffix == ".csv":
+        return _iter_csv(lines, shown_path(path), limit, delimiter=delimiter, on_note=on_note, header=header)
     return _iter_jsonl(lines, shown_path(path))
 
 
@@ -467,7 +566,9 @@ def _csv_chunks_placed(lines: Iterator[Line], limit: int) -> Iterator[tuple[list
             yield chunk, clean
 
 
-def _chunk_rows(chunk: list[Line] | _Unclosed, path: str, limit: int) -> Iterator[tuple[int, list[str] | InputError]]:
+def _chunk_rows(
+    chunk: list[Line] | _Unclosed, path: str, limit: int, delimiter: str = ","
+) -> Iterator[tuple[int, list[str] | InputError]]:
     """The CSV rows of one chunk; an error gives up the rest of the chunk (it is inside the bad row)."""
     if isinstance(chunk, _Unclosed):
         line, text = chunk.first
@@ -488,7 +589,7 @@ def _chunk_rows(chunk: list[Line] | _Unclosed, path: str, limit: int) -> Iterato
         for piece in _pieces(text):
             pieces.append(piece)
             starts.append(n)
-    reader = csv.reader(pieces, strict=True)
+    reader = csv.reader(pieces, strict=True, delimiter=delimiter)
     while (i := reader.line_num) < len(pieces):
         try:
             cells = next(reader)
@@ -507,22 +608,47 @@ def _pieces(text: str) -> list[str]:
     return [p + "\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
 
 
+SNIFFED = (";", "\t")  # what a spreadsheet exports instead of commas (a European locale; "Text (Tab delimited)")
+
+
 def _iter_csv(
-    lines: Iterator[Line], path: str, limit: int, header: Sequence[str] | None = None
+    lines: Iterator[Line],
+    path: str,
+    limit: int,
+    *,
+    delimiter: str | None = None,
+    on_note: Note | None = None,
+    header: Sequence[str] | None = None,
 ) -> Iterator[tuple[int, dict | InputError]]:
-    """Records of CSV lines; ``header``: the file's header, for lines that start after it (a `Span`)."""
+    """Rows of a CSV file as records keyed by its header; ``delimiter`` None means a comma, or ';' or a tab
+    when the header has no 'text' column on commas but has one on that character (said to ``on_note``).
+    ``header``: the file's header, for lines that start after it (a `Span`; only comma files are cut)."""
     header = None if header is None else list(header)
+    kind = "TSV" if delimiter == "\t" else "CSV"
+    sep = delimiter or ","
     for chunk in _csv_chunks(lines, limit):
-        for line, cells in _chunk_rows(chunk, path, limit):
+        rows: Iterable[tuple[int, list[str] | InputError]] = _chunk_rows(chunk, path, limit, sep)
+        if header is None:
+            rows = list(rows)
+            if delimiter is None and rows and not _has_text_column(rows[0][1]):
+                found = _sniffed(chunk, path, limit)
+                if found is not None:
+                    sep, rows = found
+                    if on_note:
+                        shown, option = ("tabs", "tab") if sep == "\t" else (f"'{sep}'", f"'{sep}'")
+                        message = f"columns are separated by {shown}, not commas: read as with --delimiter {option}"
+                        on_note(rows[0][0], message)
+        for line, cells in rows:
             if header is None:
                 if isinstance(cells, InputError):
-                    message = cells.message.replace("invalid CSV (", "invalid CSV header (", 1)
+                    message = cells.message.replace("invalid CSV (", f"invalid {kind} header (", 1)
                     yield line, InputError(message, path, line)
                     return
                 header = csv_header_names(cells)
                 if "text" not in header:
                     columns = visible(", ".join(header), keep="") or "none"
-                    yield line, InputError(f"CSV has no 'text' column (columns: {columns})", path, line)
+                    hint = "; give --delimiter if its columns are not separated by commas" if len(header) == 1 else ""
+                    yield line, InputError(f"{kind} has no 'text' column (columns: {columns}){hint}", path, line)
                     return
                 continue
             if isinstance(cells, InputError):
@@ -538,6 +664,19 @@ def _iter_csv(
 
 def csv_header_names(cells: list[str]) -> list[str]:
     return [h.strip().lower() for h in cells]
+
+
+def _has_text_column(cells: list[str] | InputError) -> bool:
+    return not isinstance(cells, InputError) and "text" in (c.strip().lower() for c in cells)
+
+
+def _sniffed(chunk: list[Line] | _Unclosed, path: str, limit: int) -> tuple[str, list] | None:
+    """The header chunk split on ';' or a tab, when that gives it a 'text' column; else None."""
+    for sep in SNIFFED:
+        rows = list(_chunk_rows(chunk, path, limit, sep))
+        if rows and _has_text_column(rows[0][1]):
+            return sep, rows
+    return None
 
 
 def _csv_record(header: list[str], cells: list[str]) -> dict:
@@ -702,6 +841,7 @@ class _Capped:
         self._raw.close()
 
 
+UNCUT_SUFFIXES = (".tsv", ".xlsx")  # read whole by one worker: a spreadsheet, or a header split on tabs
 SPAN_BYTES = 16 * 1024 * 1024  # default size of a part: some 40,000 statements, a few seconds of scoring
 _SCAN_BLOCK = 4 * 1024 * 1024
 
@@ -712,11 +852,13 @@ def plan_spans(path: str | os.PathLike, target: int = SPAN_BYTES, *, limit: int 
     JSONL is cut after a newline (its lines are counted on the way, at disk
     speed); CSV where a row starts and no line after it has been read (the
     reader's own grouping decides, so quoted line breaks stay inside their
-    row); Parquet between row groups. A file with a UTF-16 or UTF-32 byte
+    row); Parquet between row groups. A TSV or XLSX file, a file with a UTF-16 or UTF-32 byte
     order mark, a CSV file whose header cannot be read, or anything that
     cannot be opened is one part, and its reader reports the problem.
     """
     suffix = Path(path).suffix.lower()
+    if suffix in UNCUT_SUFFIXES:
+        return [Span()]
     try:
         if suffix == PARQUET_SUFFIX:
             return _parquet_spans(path, target)

@@ -43,10 +43,12 @@ class ReportSummary:
     bin: str
     problems: int
     pngs: list[Path] = field(default_factory=list)
+    date_note: str | None = None  # why dates kept statements off the timeline, when they did
 
 
 def read_scored(paths: Iterable[str | os.PathLike]) -> tuple[list[dict], list[str]]:
-    """Rows of `tonecls score` output (CSV or JSONL), and "file:line: skipped: reason" for each line skipped.
+    """Rows of `tonecls score` output (CSV, TSV, XLSX or JSONL), and "file:line: skipped: reason" for each line
+    skipped.
 
     A missing, unreadable or empty file is an error: it is never a report of nothing.
     """
@@ -60,7 +62,7 @@ def read_scored(paths: Iterable[str | os.PathLike]) -> tuple[list[dict], list[st
             problem = "no such file" if not path.exists() else "is a folder, not a scored file"
             raise InputError(problem, shown_path(path))
         before = len(rows) + len(problems)
-        is_csv = path.suffix.lower() == ".csv"
+        is_csv = path.suffix.lower() in (".csv", ".tsv")
         for line, record in iter_records(path):
             where = f"{shown_path(path)}:{line}"
             if isinstance(record, InputError):
@@ -75,7 +77,8 @@ def read_scored(paths: Iterable[str | os.PathLike]) -> tuple[list[dict], list[st
             except ValueError as exc:
                 problems.append(str(Skip(where, str(exc))))
         if len(rows) + len(problems) == before:
-            raise InputError("empty file; expected the output of `tonecls score` (CSV or JSONL)", shown_path(path))
+            expected = "expected the output of `tonecls score` (CSV, TSV, XLSX or JSONL)"
+            raise InputError(f"empty file; {expected}", shown_path(path))
     if not rows:
         raise ToneclsError(f"nothing to report: every row was skipped (first: {problems[0]})")
     return rows, problems
@@ -138,6 +141,32 @@ def left_out_reason(row: dict) -> str | None:
     return "; ".join(reasons) or None
 
 
+def date_note(rows: Sequence[dict]) -> str | None:
+    """Why dates keep statements off the timeline, in one line for the top of the report and stderr; or None.
+
+    Said first, not only in the list at the bottom: a timeline left empty by
+    dates written 23/05/2024 otherwise looks like a report with nothing in it.
+    """
+    from tonecls.dates import suggest_format
+
+    unreadable = [r for r in rows if r["date"] is None and r["date_text"] is not None]
+    if unreadable:
+        first = unreadable[0]
+        suggestion = suggest_format(first["date_text"])
+        fix = f"--date-format {suggestion}" if suggestion else "--date-format (a strptime format)"
+        return (
+            f"{len(unreadable):,} of {len(rows):,} statements have a date that is not YYYY-MM-DD"
+            f" (first: {first['where']} {first['date_text']!r}), so they are not on the timeline;"
+            f" score them again with {fix}"
+        )
+    if not any(r["date"] is not None for r in rows):
+        return (
+            "no statement has a date, so nothing is drawn over time;"
+            " score a table with a 'date' column (YYYY-MM-DD, or give --date-format)"
+        )
+    return None
+
+
 def time_bins(days: Sequence[date]) -> tuple[str, Callable[[date], date]]:
     """Bin by "day", or by "week" (starting on Monday) when the dates span more than ~60 days."""
     if (max(days) - min(days)).days > WEEKLY_AFTER_DAYS:
@@ -146,14 +175,19 @@ def time_bins(days: Sequence[date]) -> tuple[str, Callable[[date], date]]:
 
 
 def tone_over_time(rows: Sequence[dict]) -> tuple[str, dict[str, dict[date, dict]]]:
-    """Per actor, per day or week: the number of statements and the mean probability of each tone."""
+    """Per actor, per day or week: the number of statements and the share of them that have each tone.
+
+    A statement has a tone when `tonecls score` put it in its tones (its probability reached the tone's
+    threshold). The share is drawn rather than the mean probability: a mean of probabilities reads as a
+    rate only when they are calibrated, while the share is what an analyst would count by hand.
+    """
     unit, bin_of = time_bins([r["date"] for r in rows])
-    sums: dict[str, dict[date, list]] = defaultdict(lambda: defaultdict(lambda: [0, dict.fromkeys(TONES, 0.0)]))
+    sums: dict[str, dict[date, list]] = defaultdict(lambda: defaultdict(lambda: [0, dict.fromkeys(TONES, 0)]))
     for row in rows:
         cell = sums[row["actor"]][bin_of(row["date"])]
         cell[0] += 1
-        for tone in TONES:
-            cell[1][tone] += row["scores"][tone]
+        for tone in row["tones"]:
+            cell[1][tone] += 1
     series = {
         actor: {day: {"n": n, **{t: total[t] / n for t in TONES}} for day, (n, total) in sorted(by_bin.items())}
         for actor, by_bin in sums.items()
@@ -214,8 +248,11 @@ def draw_timelines(unit: str, series: dict[str, dict[date, dict]]) -> list[bytes
                     linewidth=1.8,
                     label=tone,
                 )
+            for d in xs:  # how many statements each point stands for, in a band above the shares
+                ax.text(d, 1.1, str(cells[d]["n"]), ha="center", va="center", fontsize=6.5, color="#5f6b7a")
             ax.set_title(f"{actor} ({n} statement{'s' if n != 1 else ''})", fontsize=10, loc="left")
-            ax.set_ylim(0, 1)
+            ax.set_ylim(0, 1.18)
+            ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
             ax.set_xlim(*span)
             ax.grid(True, color="#e3e6ea", linewidth=0.7)
             ax.spines[["top", "right"]].set_visible(False)
@@ -225,7 +262,7 @@ def draw_timelines(unit: str, series: dict[str, dict[date, dict]]) -> list[bytes
         for ax in axes[len(group) :]:
             ax.set_visible(False)
         for ax in axes[::cols]:
-            ax.set_ylabel("mean probability", fontsize=8)
+            ax.set_ylabel(f"share with the tone\n(top: statements that {unit})", fontsize=8)
         handles, labels = axes[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="outside upper center", ncols=len(TONES), frameon=False, fontsize=9)
         buf = io.BytesIO()
@@ -258,7 +295,9 @@ def build_report(
     note(f"drawing {len(series)} actors over time")
     images = draw_timelines(unit, series) if series else []
     note("writing tables")
+    warning = date_note(rows)
     html = render_report(
+        warning=warning,
         images=images,
         unit=unit,
         tables=actor_tables(rows),
@@ -270,7 +309,7 @@ def build_report(
     write_atomic(out, lambda fh: fh.write(html), overwrite=overwrite)
     pngs = write_pngs(images, Path(png_dir)) if png_dir is not None else []
     note(f"wrote {out}")
-    return ReportSummary(out, len(rows), len(timeline), len(apart), len(series), unit, len(problems), pngs)
+    return ReportSummary(out, len(rows), len(timeline), len(apart), len(series), unit, len(problems), pngs, warning)
 
 
 def write_pngs(images: Sequence[bytes], folder: Path) -> list[Path]:

@@ -27,12 +27,14 @@ th { background: #f3f5f7; font-weight: 600; } td.n { text-align: right; white-sp
 .swatch { display: inline-block; width: 11px; height: 11px; border-radius: 2px; margin-right: 6px; }
 .tone { white-space: nowrap; font-weight: 600; } ol { margin: 0; padding-left: 20px; } li { margin: 2px 0 6px; }
 .meta { color: #5b6570; font-size: 12px; } .text { overflow-wrap: anywhere; }
+.warning { background: #fff4e5; border-left: 4px solid #e08a00; padding: 8px 12px; }
 nav { display: flex; flex-wrap: wrap; gap: 2px 14px; } th.tone-col { width: 150px; } th.count-col { width: 110px; }
 """
 
 
 def render_report(
     *,
+    warning: str | None = None,
     images: Sequence[bytes],
     unit: str,
     tables: dict[str, dict],
@@ -48,6 +50,7 @@ def render_report(
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>tonecls report</title><style>{_CSS}</style></head><body>",
         "<h1>Tone of statements over time</h1>",
+        *([f'<p class="warning" id="dates"><strong>Dates:</strong> {escape(warning)}</p>'] if warning else []),
         _intro(counts, sources, unit),
         _legend(),
         '<h2 id="timeline">Tone over time per actor</h2>',
@@ -69,10 +72,11 @@ def _intro(counts: dict[str, int], sources: Sequence[str], unit: str) -> str:
         f"<p>{counts['statements']:,} scored statements from {files}: {counts['timeline']:,} with an actor and a "
         f"date are drawn per {unit} for {counts['actors']:,} actors; {counts['apart']:,} without an actor or a date "
         'are <a href="#apart">listed apart</a>.</p>'
-        '<p class="muted">Each line is the mean probability of a tone among the actor\'s statements that '
-        f"{unit}. Condemnation and threat rising together read as escalation; conciliation rising, as "
-        "de-escalation. Probabilities come from <code>tonecls score</code>; a tone is counted for a statement "
-        "when its probability passed the model's threshold.</p>"
+        f'<p class="muted">Each line is the share of the actor\'s statements that {unit} that have the tone, '
+        "that is, whose probability from <code>tonecls score</code> reached the tone's threshold; the small "
+        "number at the top of a panel is how many statements each point stands for (a share of 1 statement "
+        "is 0 or 1). Condemnation and threat rising together read as escalation; conciliation rising, as "
+        "de-escalation.</p>"
     )
 
 
@@ -90,7 +94,7 @@ def _swatch(tone: str) -> str:
 def _figures(images: Sequence[bytes], unit: str) -> str:
     if not images:
         return '<p class="muted">No statement has both an actor and a date, so there is nothing to draw.</p>'
-    alt = f"Mean probability of each tone per {unit}, one panel per actor"
+    alt = f"Share of statements with each tone per {unit}, one panel per actor"
     return "\n".join(
         f'<p><img src="data:image/png;base64,{base64.b64encode(image).decode("ascii")}" alt="{escape(alt)}"></p>'
         for image in images

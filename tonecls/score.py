@@ -1,7 +1,8 @@
-"""Score many statements: folders, text files, JSONL/CSV files or standard input.
+"""Score many statements: folders, text, HTML and PDF files, URLs, JSONL/CSV/TSV/XLSX tables or standard input.
 
 Inputs are streamed in chunks so memory stays flat however many statements
-there are; a file that cannot be read is reported and skipped, never fatal.
+there are; a file that cannot be read is reported and skipped, never fatal,
+and a file in a folder of a type that is not read is counted by extension.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -17,7 +19,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from tonecls.batch import CARRIED, score_batch
+from tonecls.dates import DateReader
+from tonecls.documents import DOCUMENT_SUFFIXES, is_document, read_document
 from tonecls.errors import InputError, ToneclsError
+from tonecls.fetch import TIMEOUT, is_url
 from tonecls.model import ToneModel
 from tonecls.output import csv_line, json_line, safe_cell, visible
 from tonecls.readers import (
@@ -33,7 +38,11 @@ from tonecls.readers import (
 from tonecls.tones import TONES
 
 TEXT_SUFFIXES = (".txt", ".md")
-TABLE_SUFFIXES = (".jsonl", ".csv", ".parquet")
+TABLE_SUFFIXES = (".jsonl", ".csv", ".tsv", ".xlsx", ".parquet")
+FOLDER_SUFFIXES = TEXT_SUFFIXES + DOCUMENT_SUFFIXES  # one statement per file, in a folder
+OUTPUT_FORMATS = ("csv", "tsv", "xlsx", "jsonl", "parquet")
+# Files named explicitly that are known not to be text: said so, rather than "contains NUL bytes".
+NOT_TEXT = frozenset(".doc .docx .odt .ppt .pptx .odp .xls .ods .png .jpg .jpeg .gif .tif .tiff .zip .gz".split())
 TEXT_CELLS = ("id", "actor", "date", "speaker", "text")  # CSV cells that may start like a formula
 CHUNK = 512
 PARALLEL_CHUNK = 4096  # statements per task sent to a worker: pickling costs little per statement
@@ -66,9 +75,18 @@ class Note:
 
     where: str
     message: str
+    kind: str = "note"  # or "warning": the input was scored, but something in it will not be used
 
     def __str__(self) -> str:
-        return visible(f"{self.where}: note: {self.message}", keep="")
+        return visible(f"{self.where}: {self.kind}: {self.message}", keep="")
+
+
+@dataclass
+class Unread:
+    """A file in a folder whose type is not read (counted by extension in the summary, not listed one by one)."""
+
+    where: str
+    suffix: str
 
 
 @dataclass
@@ -76,43 +94,112 @@ class Summary:
     scored: int = 0
     skipped: list[Skip] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
+    unread: Counter = field(default_factory=Counter)  # extension -> files in folders not read
+
+    def skipped_line(self) -> str:
+        """``skipped N inputs``, and which files in folders were not read: ``; not read: 2 .docx, 1 .png``."""
+        line = f"skipped {len(self.skipped) + sum(self.unread.values()):,} inputs"
+        if self.unread:
+            counts = ", ".join(f"{n:,} {suffix}" for suffix, n in sorted(self.unread.items(), key=_by_count))
+            line += f"; not read: {counts}"
+            if any(suffix in TABLE_SUFFIXES for suffix in self.unread):
+                line += " (tables in a folder are not read: name them)"
+        return line
 
 
-def iter_inputs(paths: Iterable[str], stdin: IO[str] | None = None) -> Iterator[Item | Skip | Note]:
-    """Statements in input order; unreadable inputs come through as Skip, odd file names as Note."""
+def _by_count(item: tuple[str, int]) -> tuple[int, str]:
+    return -item[1], item[0]
+
+
+@dataclass
+class ReadOptions:
+    """How inputs are read, as the user said: encoding, CSV delimiter, date format, URL timeout."""
+
+    encoding: str | None = None
+    delimiter: str | None = None
+    dates: DateReader = field(default_factory=DateReader)
+    timeout: float = TIMEOUT
+
+
+def iter_inputs(
+    paths: Iterable[str], stdin: IO[str] | None = None, options: ReadOptions | None = None
+) -> Iterator[Item | Skip | Note | Unread]:
+    """Statements in input order; unreadable inputs come through as Skip, odd file names as Note, files of a
+    type not read in a folder as Unread."""
+    options = options or ReadOptions()
     for raw in paths:
         if raw == "-":
-            yield from _iter_lines(stdin or sys.stdin)
-            continue
-        path = Path(raw)
-        if path.is_dir():
-            yield from _iter_folder(path)
-        elif not path.exists():
-            yield Skip(shown_path(path), "no such file or folder")
-        elif path.suffix.lower() in TABLE_SUFFIXES:
-            yield from iter_table(path)
+            yield from _iter_lines(stdin or sys.stdin, options)
+        elif not is_url(raw) and Path(raw).is_dir():
+            yield from _iter_folder(Path(raw), options)
         else:
-            yield from iter_text_file(path)
+            yield from iter_source(raw, options)
 
 
-def _iter_lines(stream: IO[str]) -> Iterator[Item | Skip]:
+def iter_source(raw: str, options: ReadOptions | None = None) -> Iterator[Item | Skip | Note]:
+    """The statements of one input that is neither a folder nor '-': a URL, a table, a document or a text file
+    (also what a worker of `score --jobs` reads of a part that holds whole files)."""
+    options = options or ReadOptions()
+    if is_url(raw):
+        yield from _iter_document(raw, visible(raw, keep=""), options)
+        return
+    path = Path(raw)
+    if not path.exists():
+        yield Skip(shown_path(path), "no such file or folder")
+    elif path.suffix.lower() in TABLE_SUFFIXES:
+        yield from iter_table(path, options)
+    elif is_document(path):
+        yield from _iter_document(path, shown_path(path), options)
+    elif path.suffix.lower() in NOT_TEXT:
+        yield Skip(shown_path(path), f"{path.suffix.lower()} files are not read; save it as text, HTML, PDF or CSV")
+    else:
+        yield from _iter_text_file(path, options)
+
+
+def _iter_lines(stream: IO[str], options: ReadOptions) -> Iterator[Item | Skip]:
     """One statement per line of standard input, decoded from its bytes as files are (UTF-8, no NUL)."""
-    for n, line in stdin_lines(stream):
+    for n, line in stdin_lines(stream, encoding=options.encoding):
         if isinstance(line, InputError):
             yield Skip(f"stdin:{n}", line.message)
         elif line.strip():
             yield checked(Item(f"stdin:{n}", line.rstrip("\n")))
 
 
-def _iter_folder(folder: Path) -> Iterator[Item | Skip | Note]:
-    for found in walk_files(folder, TEXT_SUFFIXES):
+def _iter_folder(folder: Path, options: ReadOptions) -> Iterator[Item | Skip | Note | Unread]:
+    """Each text, HTML or PDF file below ``folder`` as one statement; other files counted as Unread."""
+    unread: list[Path] = []
+    for found in walk_files(folder, FOLDER_SUFFIXES, unsupported=unread.append):
+        yield from (Unread(shown_path(p), p.suffix.lower() or "(no extension)") for p in unread)
+        unread.clear()
         if isinstance(found, InputError):
             yield Skip(found.path or shown_path(folder), found.message)
+        elif is_document(found):
+            yield from _iter_document(found, shown_path(found), options)
         else:
-            yield from iter_text_file(found)
+            yield from _iter_text_file(found, options)
+    yield from (Unread(shown_path(p), p.suffix.lower() or "(no extension)") for p in unread)
 
 
-def iter_text_file(path: Path) -> Iterator[Item | Skip | Note]:
+def _iter_document(source: str | Path, shown: str, options: ReadOptions) -> Iterator[Item | Skip | Note]:
+    """An HTML page's main text, a PDF's text, or a URL's, as one statement."""
+    try:
+        text = read_document(source, encoding=options.encoding, timeout=options.timeout)
+    except InputError as exc:
+        yield Skip(shown, exc.message)
+        return
+    except ToneclsError as exc:  # a missing optional package: the message says what to install
+        yield Skip(shown, str(exc))
+        return
+    if not text.strip():
+        yield Skip(shown, "no text in it")
+        return
+    note = name_note(source) if isinstance(source, Path) else None
+    if note:
+        yield Note(shown, note)
+    yield checked(Item(shown, text.strip()))
+
+
+def _iter_text_file(path: Path, options: ReadOptions | None = None) -> Iterator[Item | Skip | Note]:
     """The statement of one text file (its whole text), or why it is skipped."""
     shown = shown_path(path)
     try:
@@ -128,7 +215,7 @@ def iter_text_file(path: Path) -> Iterator[Item | Skip | Note]:
         yield Skip(shown, f"cannot read ({exc.strerror or exc})")
         return
     try:
-        text = decode(data, shown)
+        text = decode(data, shown, options.encoding if options else None)
     except InputError as exc:
         yield Skip(shown, exc.message)
         return
@@ -148,14 +235,25 @@ def checked(item: Item) -> Item | Skip:
     return item
 
 
-def iter_table(path: Path, span: Span | None = None) -> Iterator[Item | Skip | Note]:
-    """The statements of a JSONL, CSV or Parquet file, or of one `Span` of it (read on another machine)."""
+def iter_table(
+    path: Path, options: ReadOptions | None = None, span: Span | None = None
+) -> Iterator[Item | Skip | Note]:
+    """The statements of a JSONL, CSV, TSV, XLSX or Parquet file, or of one `Span` of it (read on another machine)."""
+    options = options or ReadOptions()
     shown = shown_path(path)
     note = name_note(path) if span is None or span.first else None
     if note:
         yield Note(shown, note.replace("its id shows", "row ids without an id of their own show"))
+    notes: list[Note] = []
+
+    def on_note(line: int, message: str) -> None:
+        notes.append(Note(f"{shown}:{line}", message))
+
+    records = iter_records(path, delimiter=options.delimiter, encoding=options.encoding, on_note=on_note, span=span)
     try:
-        for line, row in iter_records(path, span=span):
+        for line, row in records:
+            yield from notes
+            notes.clear()
             where = f"{shown}:{line}"
             if isinstance(row, InputError):
                 yield Skip(where, row.message)
@@ -169,9 +267,18 @@ def iter_table(path: Path, span: Span | None = None) -> Iterator[Item | Skip | N
                 continue
             rid = row.get("id")
             meta = {k: row[k] for k in CARRIED if row.get(k) not in (None, "")}
+            if "date" in meta:
+                meta["date"], warning = options.dates.read(meta["date"], where)
+                if warning:
+                    yield Note(where, warning, kind="warning")
             yield checked(Item(where if rid in (None, "") else str(rid), text, meta))
     except InputError as exc:
+        yield from notes
         yield Skip(shown if exc.line is None else f"{shown}:{exc.line}", exc.message)
+    except ToneclsError as exc:  # a missing optional package (.xlsx): the message says what to install
+        yield Skip(shown, str(exc))
+    else:
+        yield from notes
 
 
 def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
@@ -205,7 +312,7 @@ def _score_chunk(model: ToneModel, chunk: list[Item], render: Render | None = No
 
 def score_items(
     model: ToneModel,
-    inputs: Iterable[Item | Skip | Note],
+    inputs: Iterable[Item | Skip | Note | Unread],
     summary: Summary,
     *,
     jobs: int = 1,
@@ -246,7 +353,9 @@ Render = tuple[str, bool]  # (format, raw_cells) of `render_rows`, or None for t
 def _scored(model, inputs, summary, jobs, chunk_size, on_skip, render: Render | None) -> Iterator[tuple[Any, int]]:
     def items() -> Iterator[Item]:
         for entry in inputs:
-            if isinstance(entry, Skip | Note):
+            if isinstance(entry, Unread):
+                summary.unread[entry.suffix] += 1
+            elif isinstance(entry, Skip | Note):
                 (summary.skipped if isinstance(entry, Skip) else summary.notes).append(entry)
                 if on_skip:
                     on_skip(entry)
@@ -259,29 +368,38 @@ def _scored(model, inputs, summary, jobs, chunk_size, on_skip, render: Render | 
 
 
 def render_rows(rows: list[dict], fmt: str, *, raw_cells: bool = False) -> Any:
-    """Rows as `score` writes them: JSON Lines or CSV lines (no header) as text, or an Arrow table for Parquet."""
+    """Rows as `score` writes them: JSON Lines, CSV or TSV lines (no header) as text, an Arrow table for
+    Parquet, or the rows themselves for .xlsx (one sheet, written at the end by `write_xlsx_rows`)."""
+    if fmt == "xlsx":
+        return rows
     if fmt == "parquet":
         import pyarrow as pa
 
         from tonecls.columns import arrow_schema, to_columns
 
         return pa.Table.from_pydict(to_columns(rows), schema=arrow_schema())
-    if fmt == "csv":
-        return "".join(csv_row(row, raw_cells=raw_cells) for row in rows)
+    if fmt in _DELIMITERS:
+        return "".join(csv_row(row, raw_cells=raw_cells, delimiter=_DELIMITERS[fmt]) for row in rows)
     return "".join(json_line(row) + "\n" for row in rows)
 
 
-def write_rendered(pieces: Iterable[Any], fh: IO, fmt: str) -> None:
-    """Write what `render_rows` made to an open file: text after a CSV header, or one Parquet file."""
+def write_rendered(pieces: Iterable[Any], fh: IO, fmt: str, *, bom: bool = False) -> int:
+    """Write what `render_rows` made to an open file: text after a CSV or TSV header (and a BOM if asked),
+    one Parquet file or one .xlsx sheet. Returns the texts cut to Excel's cell limit (.xlsx)."""
     if fmt == "parquet":
         from tonecls.columns import write_tables
 
         write_tables(pieces, fh)
-        return
-    if fmt == "csv":
-        fh.write(csv_line(csv_header()))
+        return 0
+    if fmt == "xlsx":
+        return write_xlsx_rows(chain.from_iterable(pieces), fh)
+    if bom:
+        fh.write("\ufeff")
+    if fmt in _DELIMITERS:
+        fh.write(csv_line(csv_header(), delimiter=_DELIMITERS[fmt]))
     for text in pieces:
         fh.write(text)
+    return 0
 
 
 def _score_in_parallel(
@@ -308,55 +426,6 @@ def _score_in_parallel(
         initializer=_init_worker,
         initargs=(source, _model_digest(model)),
     )
-
-
-JOBS_PART_BYTES = 2 * 1024 * 1024  # a part of a file for one --jobs task: some 6,000 statements, half a second
-
-
-def score_files(
-    model: ToneModel,
-    inputs: Iterable[str],
-    summary: Summary,
-    *,
-    fmt: str,
-    raw_cells: bool = False,
-    jobs: int = -1,
-    part_bytes: int = JOBS_PART_BYTES,
-    on_skip: Callable[[Skip | Note], None] | None = None,
-) -> Iterator[Any]:
-    """`score_rendered` for files and folders (not '-') on worker processes that read their own parts.
-
-    This process only cuts the inputs into parts (`tonecls.parts`) and hands
-    on what the workers render, in input order; the skips and notes reach
-    ``summary`` and ``on_skip`` in the order one process reports them. With a
-    single part, it is scored here: starting processes would cost more.
-    """
-    from tonecls.parts import Part, plan_parts, score_part_with, take
-    from tonecls.workers import ordered_map
-
-    planned = plan_parts(inputs, part_bytes)
-    head: list[Part | Skip] = []
-    for entry in planned:
-        head.append(entry)
-        if sum(isinstance(e, Part) for e in head) == 2:
-            break
-    entries = chain(head, planned)
-    if sum(isinstance(e, Part) for e in head) < 2:
-        for entry in entries:
-            yield from take(score_part_with(model, entry, fmt, raw_cells), summary, on_skip)
-        return
-    path = getattr(model, "path_", None)
-    source = str(path) if path is not None else model
-    workers = jobs if jobs > 0 else (os.cpu_count() or 1)
-    results = ordered_map(
-        partial(_score_part_in_worker, fmt=fmt, raw_cells=raw_cells),
-        entries,
-        workers=workers,
-        initializer=_init_worker,
-        initargs=(source, _model_digest(model)),
-    )
-    for result in results:
-        yield from take(result, summary, on_skip)
 
 
 def _model_digest(model: ToneModel) -> str:
@@ -387,16 +456,6 @@ def _init_worker(source: str | ToneModel, digest: str) -> None:
         _worker_model = exc
 
 
-def _score_part_in_worker(part, fmt: str, raw_cells: bool):
-    """One part of `score_files`, read, scored and rendered in a worker process."""
-    from tonecls.parts import score_part_with
-
-    if isinstance(_worker_model, ToneclsError):
-        raise _worker_model
-    assert _worker_model is not None, "_init_worker did not run"
-    return score_part_with(_worker_model, part, fmt, raw_cells)
-
-
 def _score_in_worker(chunk: list[Item], render: Render | None = None) -> tuple[Any, int]:
     if isinstance(_worker_model, ToneclsError):
         raise _worker_model
@@ -408,53 +467,74 @@ def csv_header(rows_meta: Iterable[str] = CARRIED) -> list[str]:
     return ["id", "tones", *(f"score_{t}" for t in TONES), *rows_meta, "text"]
 
 
-def write_rows(rows: Iterable[dict], fh: IO, fmt: str, *, raw_cells: bool = False) -> None:
-    """Write rows as CSV or JSON Lines to an open text stream, or as Parquet to an open binary one.
+def _table_row(row: dict, cell: Callable[[object], object]) -> list[object]:
+    """A scored row in the order of `csv_header`: ``cell`` renders the text cells, scores stay numbers."""
+    return [
+        cell(row["id"]),
+        ";".join(row["tones"]),
+        *(row["scores"][t] for t in TONES),
+        *(cell(row.get(k, "")) for k in CARRIED),
+        cell(row["text"]),
+    ]
 
-    In CSV, a text cell that a spreadsheet would run as a formula (=, +, -, @ ...)
-    gets a leading ``'`` unless ``raw_cells``; scores are numbers and left alone.
+
+TEXT_COLUMNS = (0, *range(2 + len(TONES), 2 + len(TONES) + len(CARRIED) + 1))  # id, carried fields and text
+
+
+def write_rows(rows: Iterable[dict], fh: IO, fmt: str, *, raw_cells: bool = False, bom: bool = False) -> None:
+    """Write rows as CSV, TSV or JSON Lines to an open text stream, or as Parquet to an open binary one
+    (.xlsx: `write_xlsx_rows`).
+
+    In CSV and TSV, a text cell that a spreadsheet would run as a formula
+    (=, +, -, @ ...) gets a leading ``'`` unless ``raw_cells``; scores are
+    numbers and left alone. ``bom`` starts the file with a UTF-8 byte order
+    mark, by which Excel knows the file is UTF-8.
     """
     if fmt == "parquet":
         from tonecls.columns import write_parquet
 
         write_parquet(rows, fh)
-    elif fmt == "csv":
-        fh.write(csv_line(csv_header()))
+        return
+    if bom:
+        fh.write("\ufeff")
+    if fmt in ("csv", "tsv"):
+        fh.write(csv_line(csv_header(), delimiter=_DELIMITERS[fmt]))
         for row in rows:
-            fh.write(csv_row(row, raw_cells=raw_cells))
+            fh.write(csv_row(row, raw_cells=raw_cells, delimiter=_DELIMITERS[fmt]))
     else:
         for row in rows:
             fh.write(json_line(row) + "\n")
 
 
-def csv_row(row: dict, *, raw_cells: bool = False) -> str:
-    """One scored row as a line of `score`'s CSV output (text cells made formula-safe unless ``raw_cells``)."""
+_DELIMITERS = {"csv": ",", "tsv": "\t"}
+
+
+def csv_row(row: dict, *, raw_cells: bool = False, delimiter: str = ",") -> str:
+    """One scored row as a line of `score`'s CSV or TSV output (text cells made formula-safe unless ``raw_cells``)."""
 
     def cell(value: object) -> str:
         text = "" if value is None else str(value)
         return text if raw_cells else safe_cell(text)
 
-    return csv_line(
-        [
-            cell(row["id"]),
-            ";".join(row["tones"]),
-            *(row["scores"][t] for t in TONES),
-            *(cell(row.get(k, "")) for k in CARRIED),
-            cell(row["text"]),
-        ]
-    )
+    return csv_line(_table_row(row, cell), delimiter=delimiter)
 
 
-OUTPUT_SUFFIXES = (".csv", ".jsonl", ".parquet")
+def write_xlsx_rows(rows: Iterable[dict], fh: IO[bytes]) -> int:
+    """Write rows as one .xlsx sheet (text cells are string cells, see tonecls.xlsx); returns the texts cut
+    to Excel's cell limit."""
+    from tonecls.xlsx import write_xlsx
+
+    table = (_table_row(row, lambda value: "" if value is None else value) for row in rows)
+    return write_xlsx(csv_header(), table, fh, text_columns=TEXT_COLUMNS, sheet="scores")
 
 
 def output_format(path: str | None) -> str:
-    """``csv``, ``jsonl`` or ``parquet`` from the output's extension (JSON Lines on standard output)."""
+    """``csv``, ``tsv``, ``xlsx``, ``jsonl`` or ``parquet`` from the output's extension (stdout: JSON Lines)."""
     if path is None or path == "-":
         return "jsonl"
     suffix = Path(path).suffix.lower()
-    if suffix not in OUTPUT_SUFFIXES:
-        raise ToneclsError(f"{path}: output must end in .csv, .jsonl or .parquet")
+    if suffix[1:] not in OUTPUT_FORMATS:
+        raise ToneclsError(f"{path}: output must end in .csv, .tsv, .xlsx, .jsonl (JSON Lines) or .parquet")
     if suffix == ".parquet":
         from tonecls.readers import pyarrow_parquet
 

@@ -25,7 +25,7 @@ from tonecls.resources import PUNKT, read_text
 # Lower case, without the final period, as Punkt stores them.
 ABBREVIATIONS = frozenset(
     """
-    mr mrs ms messrs dr prof gen lt col maj capt cmdr adm brig sgt cpl gov sen rep pres amb min dept govt
+    mr mrs ms messrs dr prof gen lt col maj capt cmdr adm brig sgt cpl gov sen rep pres amb min dept govt hon rt
     u.s u.s.a u.k u.n e.u u.a.e d.c h.e st mt jr sr no nos vs etc inc ltd co corp approx est fig
     jan feb mar apr jun jul aug sep sept oct nov dec cd'a cd\u2019a
     """.split()
@@ -34,7 +34,7 @@ MAX_QUOTE = 1000  # characters; an opening mark with no close this near runs to 
 
 _LINK = re.compile(r"\[([^\[\]\n]{1,300})\]\([^()\s]{0,300}\)")
 _GAP = re.compile(r"[ \t\r]*\n[ \t\r]*\n\s*")
-_ENDS_SENTENCE = re.compile(r"[.!?:;\"\u201d\u2019)\]]\s*$")
+_ENDS_SENTENCE = re.compile(r"[.!?:;\"\u201d\u2019)\]][*_]*\s*$")  # markdown emphasis may close after the stop
 _JOINERS = frozenset(
     "a an the of to in on at by for from with into and or but nor as that than his her its their our my your "
     "between about against over under after before during while which who whose whom we he she they it".split()
@@ -45,7 +45,6 @@ _JOINERS = frozenset(
 class Article:
     """Cleaned text, the original offset of each of its characters, and its sentences as (start, end) pairs."""
 
-    original: str
     clean: str
     origin: tuple[int, ...]
     sentences: tuple[tuple[int, int], ...]
@@ -58,9 +57,11 @@ class Article:
 def _paragraphs(text: str) -> list[tuple[int, int]]:
     """Blocks between blank lines, joined again where a blank line falls inside a sentence.
 
-    A blank line ends a paragraph after sentence punctuation or after a short
-    heading; it does not when the text goes on in lower case or after a word
-    such as "the" or "of" (page breaks in copied PDFs).
+    A blank line ends a paragraph after sentence punctuation or after a
+    heading: a short line, a line in capitals or a markdown heading, or any
+    line of its own (a headline, a byline) followed by a capital. It does not
+    when the text goes on in lower case or after a word such as "the" or "of",
+    nor after a block of several lines (page breaks in copied PDFs).
     """
     blocks, start = [], 0
     for gap in _GAP.finditer(text):
@@ -75,7 +76,9 @@ def _paragraphs(text: str) -> list[tuple[int, int]]:
             prev = text[out[-1][0] : out[-1][1]]
             words = prev.split()
             nxt = text[b_start:b_end].lstrip()
-            heading = len(words) <= 8 and "," not in prev
+            one_line = "\n" not in prev.strip()
+            capitals = prev.upper() == prev and any(c.isalpha() for c in prev)
+            heading = len(words) <= 8 and "," not in prev or one_line or capitals or prev.lstrip().startswith("#")
             joins = words[-1].lower() in _JOINERS or prev.rstrip()[-1] in ",-\u2013"
             if not _ENDS_SENTENCE.search(prev) and (nxt[:1].islower() or joins or not heading):
                 out[-1][1] = b_end
@@ -121,7 +124,7 @@ def split_article(text: str) -> Article:
         _clean(text, p_start, p_end, clean, origin)
         paragraph = "".join(clean[base:])
         sentences.extend((base + a, base + b) for a, b in tokenizer.span_tokenize(paragraph))
-    return Article(text, "".join(clean), tuple(origin), tuple(sentences))
+    return Article("".join(clean), tuple(origin), tuple(sentences))
 
 
 class _LanguageVars(PunktLanguageVars):
@@ -174,6 +177,68 @@ def sentence_tokenizer() -> PunktSentenceTokenizer:
 
 
 def quote_spans(article: Article) -> list[tuple[int, int]]:
+    """Inner (start, end) of each quoted passage: double marks, curly or straight, and single marks as British
+    copy uses them ('...'). A quote inside another (nested marks of the other kind) is part of the outer one."""
+    spans = _double_quotes(article) + _single_quotes(article.clean)
+    spans.sort(key=lambda s: (s[0], -s[1]))
+    out: list[tuple[int, int]] = []
+    for s, e in spans:
+        if out and s < out[-1][1]:  # inside (or overlapping) the one before: not a quote of its own
+            continue
+        out.append((s, e))
+    return out
+
+
+_OPEN_BEFORE = frozenset(" \n([{-\u2013\u2014/\u201c\"")
+_CLOSE_AFTER = frozenset(" \n.,;:!?)]-\u2013\u2014\u201d\"")
+
+
+def _single_quotes(clean: str) -> list[tuple[int, int]]:
+    """Inner spans of single-quoted passages, told apart from apostrophes.
+
+    An opening mark follows a space (or a bracket, a dash) and comes before a word; a closing mark ends a
+    word and comes before a space or punctuation, so "isn't" and "Iran's" hold no mark. A plural possessive
+    ("the islanders' right") looks like a closing mark: inside a quote it closes only when no other closing
+    mark follows before the next opening one. Marks pair within a paragraph; an opening mark that finds no
+    closing one is an apostrophe ('90s, 'em) and is left alone.
+    """
+    marks = []  # (position, opening, looks like a plural possessive)
+    for i, ch in enumerate(clean):
+        if ch not in "'\u2018\u2019":
+            continue
+        before = clean[i - 1] if i else " "
+        after = clean[i + 1] if i + 1 < len(clean) else " "
+        if ch != "\u2019" and before in _OPEN_BEFORE and (after.isalnum() or after in "\u201c\""):
+            if not (after.isdigit() and clean[i + 2 : i + 4] == "0s"):
+                marks.append((i, True, False))
+        elif ch != "\u2018" and not before.isspace() and after in _CLOSE_AFTER:
+            possessive = before == "s" and after == " " and clean[i + 2 : i + 3].islower()
+            marks.append((i, False, possessive))
+    spans = []
+    k = 0
+    while k < len(marks):
+        pos, opening, _ = marks[k]
+        if not opening:
+            k += 1
+            continue
+        closes = []
+        for m in range(k + 1, len(marks)):
+            p2, opening2, possessive = marks[m]
+            if opening2 or "\n" in clean[pos:p2] or p2 - pos > MAX_QUOTE:
+                break
+            closes.append((m, possessive))
+        chosen = next((m for m, possessive in closes if not possessive), None)
+        if chosen is None and closes:
+            chosen = closes[-1][0]
+        if chosen is None:
+            k += 1
+            continue
+        spans.append((pos + 1, marks[chosen][0]))
+        k = chosen + 1
+    return [(s, e) for s, e in spans if clean[s:e].strip()]
+
+
+def _double_quotes(article: Article) -> list[tuple[int, int]]:
     """Inner (start, end) of each double-quoted passage, curly or straight."""
     clean, marks = article.clean, []
     for i, ch in enumerate(clean):

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlsplit
 
 from tonecls.batch import score_batch
 from tonecls.errors import ToneclsError
@@ -27,9 +28,13 @@ from tonecls.explain import evidence
 from tonecls.model import ToneModel
 from tonecls.tones import COLOURS, DEFINITIONS, TONES
 
+if TYPE_CHECKING:
+    from tonecls.label_web import LabelDesk
+
 MAX_BODY = 1_000_000  # bytes of one request body
 MAX_TEXT_CHARS = 100_000  # characters of one statement
 MAX_TEXTS = 1_000  # statements in one /api/score request
+TOKEN_HEADER = "X-Tonecls-Token"  # the /label page's session token travels in this header
 _DRAIN_LIMIT = 64_000_000  # an oversized body is read and dropped up to here, so the client sees the 413
 _SCRIPT_RE = re.compile(rb"<script>(.*?)</script>", re.S)
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -74,6 +79,8 @@ class ToneServer(ThreadingHTTPServer):
         model: ToneModel,
         log: Callable[[str], None] | None = None,
         allow_hosts: Iterable[str] = (),
+        labeler: LabelDesk | None = None,
+        allow_remote_labeling: bool = False,
     ):
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
@@ -82,9 +89,17 @@ class ToneServer(ThreadingHTTPServer):
         self.page = load_page()
         self.csp = content_security_policy(self.page)
         self.info = model_info(model)
+        self.labeler = labeler
+        self.label_csp = content_security_policy(labeler.page) if labeler is not None else ""
         extra = extra_host_names(address[0], allow_hosts)
         super().__init__(address, ToneHandler)
         self.hosts = HostPolicy.for_address(self.server_address[0], self.server_address[1], extra)
+        if labeler is not None and not self.hosts.loopback and not allow_remote_labeling:
+            self.server_close()
+            raise ToneclsError(
+                f"--label-into writes to {labeler.into} from the page, and on {address[0]} anyone who can reach "
+                "this machine could open it; listen on 127.0.0.1 (the default), or add --allow-remote-labeling"
+            )
 
     def report(self, line: str) -> None:
         """A problem on the server's side, one line: to the request log, else to standard error."""
@@ -297,6 +312,14 @@ def parse_body(body: bytes, field: str, optional: Sequence[str] = ()) -> dict:
     return data
 
 
+def parse_object(body: bytes) -> dict:
+    """A body that must be an empty JSON object (the label actions that take no arguments)."""
+    data = parse_json(body)
+    if data != {}:
+        raise ApiError(HTTPStatus.BAD_REQUEST, "expected an empty JSON object {}")
+    return data
+
+
 def score_texts(model: ToneModel, texts: list[str], *, with_evidence: bool = False) -> list[dict]:
     """One result per text from ONE `score_batch` call (15 times faster than a call per text).
 
@@ -312,8 +335,17 @@ def score_texts(model: ToneModel, texts: list[str], *, with_evidence: bool = Fal
     return rows
 
 
+def parse_index(query: dict[str, list[str]]) -> int:
+    """``?index=N`` of an item request."""
+    values = query.get("index", [])
+    if len(values) != 1 or not values[0].isascii() or not values[0].isdigit() or len(values[0]) > 9:
+        raise ApiError(HTTPStatus.BAD_REQUEST, "give one ?index=N (a whole number from 0)")
+    return int(values[0])
+
+
+
 class ToneHandler(BaseHTTPRequestHandler):
-    """Routes: GET /, GET /api/info, POST /api/classify, POST /api/score."""
+    """Routes: GET /, GET /api/info, POST /api/classify, POST /api/score; with a LabelDesk, /label and /api/label/*."""
 
     server: ToneServer
     timeout = 30  # seconds a client may stall mid-request
@@ -323,6 +355,13 @@ class ToneHandler(BaseHTTPRequestHandler):
         "/api/info": {"GET": "info"},
         "/api/classify": {"POST": "classify"},
         "/api/score": {"POST": "score"},
+        "/label": {"GET": "label_page"},
+        "/api/label/state": {"GET": "label_state"},
+        "/api/label/item": {"GET": "label_item"},
+        "/api/label/accept": {"POST": "label_accept"},
+        "/api/label/undo": {"POST": "label_undo"},
+        "/api/label/add": {"POST": "label_add"},
+        "/api/label/retrain": {"GET": "retrain_status", "POST": "retrain_start"},
     }
 
     def do_GET(self) -> None:  # http.server calls do_<METHOD>; every method goes to one router
@@ -337,6 +376,8 @@ class ToneHandler(BaseHTTPRequestHandler):
             host = self.check_host()
             if self.command not in SAFE_METHODS:
                 self.check_origin(host)
+            if path == "/label" or path.startswith("/api/label/"):
+                self.check_labeling(path)
             methods = self.routes.get(path)
             if methods is None:
                 raise ApiError(HTTPStatus.NOT_FOUND, f"no such page: {path}; the API is /api/classify and /api/score")
@@ -388,6 +429,18 @@ class ToneHandler(BaseHTTPRequestHandler):
                 f"{self.command} from another site refused: Origin {_shown(origins[0])} is not http://{host}",
             )
 
+    def check_labeling(self, path: str) -> None:
+        """Labeling is there only with --label-into, and its API answers only requests with the page's token."""
+        desk = self.server.labeler
+        if desk is None:
+            raise ApiError(
+                HTTPStatus.NOT_FOUND, f"no such page: {path}; labeling is off (start tonecls serve with --label-into)"
+            )
+        if path != "/label" and not desk.token_ok(self.headers.get(TOKEN_HEADER)):
+            raise ApiError(
+                HTTPStatus.FORBIDDEN, f"{path} needs the {TOKEN_HEADER} header of the /label page's session"
+            )
+
     def handle_page(self) -> None:
         headers = {"Content-Security-Policy": self.server.csp, "Cache-Control": "no-cache"}
         self.send_bytes(self.server.page, "text/html; charset=utf-8", HTTPStatus.OK, headers)
@@ -412,6 +465,36 @@ class ToneHandler(BaseHTTPRequestHandler):
             )
         checked = [check_text(t, f"texts[{i}]") for i, t in enumerate(texts)]
         self.send_json({"results": score_texts(self.server.model, checked, with_evidence=with_evidence)})
+
+    def handle_label_page(self) -> None:
+        headers = {"Content-Security-Policy": self.server.label_csp, "Cache-Control": "no-store"}  # holds the token
+        self.send_bytes(self.server.labeler.page, "text/html; charset=utf-8", HTTPStatus.OK, headers)
+
+    def handle_label_state(self) -> None:
+        self.send_json(self.server.labeler.state())
+
+    def handle_label_item(self) -> None:
+        self.send_json(self.server.labeler.item(parse_index(parse_qs(urlsplit(self.path).query))))
+
+    def handle_label_accept(self) -> None:
+        data = parse_body(self.read_body(), "index", ["tones"])
+        if "tones" not in data:
+            raise ApiError(HTTPStatus.BAD_REQUEST, 'expected a JSON object {"index": ..., "tones": [...]}')
+        self.send_json(self.server.labeler.accept(data["index"], data["tones"]))
+
+    def handle_label_undo(self) -> None:
+        parse_object(self.read_body())
+        self.send_json(self.server.labeler.undo())
+
+    def handle_label_add(self) -> None:
+        self.send_json(self.server.labeler.add(parse_body(self.read_body(), "text")["text"]))
+
+    def handle_retrain_status(self) -> None:
+        self.send_json(self.server.labeler.retrainer.status())
+
+    def handle_retrain_start(self) -> None:
+        parse_object(self.read_body())
+        self.send_json(self.server.labeler.retrainer.start(), HTTPStatus.ACCEPTED)
 
     def read_body(self) -> bytes:
         """The request body, refused (413) past MAX_BODY and (415) when it is not declared JSON."""
@@ -501,15 +584,19 @@ def make_server(
     *,
     log: Callable[[str], None] | None = None,
     allow_hosts: Iterable[str] = (),
+    labeler: LabelDesk | None = None,
+    allow_remote_labeling: bool = False,
 ) -> ToneServer:
     """A server bound to ``host:port`` (port 0: any free port) sharing one loaded model.
 
     ``log`` receives one line per request and one per internal error; None logs no
     requests and sends internal errors to standard error. ``allow_hosts`` are more
-    names the server answers to in the Host header (see HostPolicy).
+    names the server answers to in the Host header (see HostPolicy). ``labeler``
+    adds the /label page; it is refused on an address other machines can reach
+    unless ``allow_remote_labeling``.
     """
     try:
-        return ToneServer((host, port), model, log, allow_hosts)
+        return ToneServer((host, port), model, log, allow_hosts, labeler, allow_remote_labeling)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise ToneclsError(f"cannot listen on {host}:{port} ({reason}); pick another --port or --host") from None

@@ -35,11 +35,14 @@ from tonecls.lexicon import (
     SPEECH_NOUNS,
     TITLES,
     VERBS,
+    actor_name,
     country_of,
     gazetteer,
 )
 
-_TOKEN = re.compile(r"\w+(?:['\u2019]\w+)*|[.,;:!?()]")
+# A dotted acronym ("U.S.", "E.U.'s") is one word, so that its stops are neither sentence ends nor names.
+_TOKEN = re.compile(r"(?:[A-Z]\.){2,}(?:['\u2019]s\b)?|\w+(?:['\u2019]\w+)*|[.,;:!?()]")
+_ACRONYM = re.compile(r"(?:[A-Z]\.){2,}")
 _POSSESSIVE = re.compile(r"['\u2019]s$")
 _SETTING_WORDS = MODIFIERS | {"separate", "written", "televised", "subsequent", "news"}
 
@@ -86,8 +89,10 @@ def is_verb(toks: list[Token], i: int) -> int:
     """Number of tokens of the reporting verb at ``i`` (0 when there is none)."""
     low = toks[i].low
     if low in PHRASAL:
-        tail = PHRASAL[low]
-        return 1 + len(tail) if tuple(t.low for t in toks[i + 1 : i + 1 + len(tail)]) == tail else 0
+        for tail in PHRASAL[low]:
+            if tuple(t.low for t in toks[i + 1 : i + 1 + len(tail)]) == tail:
+                return 1 + len(tail)
+        return 0
     return 1 if low in VERBS and not toks[i].quoted else 0
 
 
@@ -96,6 +101,8 @@ def np_word(t: Token, head: Token | None = None) -> bool:
     right after it ("transport ministry", "energy minister")."""
     low = t.low
     if low in INNER or low in OFFICIAL or low in MODIFIERS or t.cat:
+        return True
+    if _ACRONYM.fullmatch(t.word):
         return True
     if low in CLOSED or low in VERBS or low in SKIP or low in MODALS or not t.word.isalpha():
         return False
@@ -111,8 +118,70 @@ def is_name(t: Token) -> bool:
     return t.word[:1].isupper() and t.low not in OFFICIAL and np_word(t) and t.low not in MODIFIERS
 
 
+_COMPLEMENT = ("of", "for", "to")  # "minister of irrigation", "envoy for the talks", "adviser to the president"
+
+
+def _complement(toks: list[Token], lo: int, i: int) -> int | None:
+    """Index of the official title whose complement ends at ``i`` ("chief" in "chief of staff"), or None.
+
+    The complement is a few plain words ("of irrigation", "for the dam talks", "to Azerbaijan's president");
+    after "to" it must not be a verb ("to respond").
+    """
+    for k in range(i - 1, max(lo, i - 6), -1):
+        t = toks[k]
+        if t.low in _COMPLEMENT and k - 1 >= lo and toks[k - 1].low in OFFICIAL:
+            tail = toks[k + 1 : i + 1]
+            if t.low == "to" and not (tail[0].low in DETERMINERS or tail[0].word[:1].isupper()):
+                return None
+            return k - 1
+        if not t.word.isalpha() or t.low in VERBS or t.low in SKIP or t.low in MODALS or t.quoted:
+            return None
+        if t.low in CLOSED and t.low not in DETERMINERS:
+            return None
+    return None
+
+
 def np_left(toks: list[Token], lo: int, i: int) -> tuple[int, int] | None:
-    """The noun phrase ending at token ``i``, not reaching left of ``lo``: (start, end) inclusive, or None."""
+    """The noun phrase ending at token ``i``, not reaching left of ``lo``: (start, end) inclusive, or None.
+
+    An official title's complement of plain words is part of it ("the minister of irrigation").
+    """
+    end = i
+    if not np_word(toks[i]) and toks[i].word.isalpha() and toks[i].low not in CLOSED:
+        head = _complement(toks, lo, i)
+        if head is None:
+            return None
+        i = head
+    found = _np_left(toks, lo, i)
+    if found is None:
+        return None
+    start = found[0]
+    k = start - 1  # "the spokesperson of the Ethiopian prime minister's office", "the head of the coast guard",
+    # "ambassador to Japan", "Ambassador to Manila Wang Dehai"
+    capital_after_to = k >= lo and toks[k].low == "to" and toks[start].word[:1].isupper()
+    if k - 1 >= lo and toks[k].low in _COMPLEMENT and (toks[start].low in DETERMINERS or capital_after_to):
+        title = toks[k - 1].low
+        if title in OFFICIAL or title in _HEADS and is_official(toks, start, found[1], set()):
+            outer = _np_left(toks, lo, k - 1) if title in OFFICIAL else _np_left_head(toks, lo, k - 1)
+            if outer:
+                start = outer[0]
+    return start, end
+
+
+_HEADS = frozenset("head chief director leader".split())  # official when what they lead is
+
+
+def _np_left_head(toks: list[Token], lo: int, k: int) -> tuple[int, int]:
+    """"the head" ending at ``k``, with its determiner and modifiers."""
+    j = k
+    while j - 1 >= lo and (toks[j - 1].low in MODIFIERS or toks[j - 1].low in DETERMINERS):
+        j -= 1
+        if toks[j].low in DETERMINERS:
+            break
+    return j, k
+
+
+def _np_left(toks: list[Token], lo: int, i: int) -> tuple[int, int] | None:
     start = None
     j = i
     while j >= lo:
@@ -132,6 +201,12 @@ def np_left(toks: list[Token], lo: int, i: int) -> tuple[int, int] | None:
             )
             before = toks[j - 1] if j - 1 >= lo else None
             if names and before and (before.low in OFFICIAL or before.cat in ("country", "capital")):
+                j -= 1
+                continue
+            # "Ministry of Foreign Affairs, Foreign Trade and Immigration of Belize": an office's name in capitals
+            titled = start is not None and all(x.word[:1].isupper() or x.low in INNER for x in toks[start : i + 1])
+            office = any(toks[m].low in OFFICIAL for m in range(max(lo, j - 5), j))
+            if titled and office and before and before.word[:1].isupper() and before.low not in OFFICIAL:
                 j -= 1
                 continue
             break
@@ -180,7 +255,14 @@ def organisation(span: list[Token]) -> str | None:
 
 
 def actor_of(span: list[Token]) -> str | None:
-    """The country a speaker's words name; failing one, the organisation, the nationality's country or the capital."""
+    """The country a speaker's words name; failing one, the organisation, the nationality's country or the capital.
+
+    Where an official is sent to is not who they speak for: "Cambodia's ambassador to the UN" is Cambodia.
+    """
+    sent = next((k for k in range(1, len(span)) if span[k].low == "to" and span[k - 1].low in OFFICIAL), None)
+    if sent is not None:
+        rest = next((k for k in range(sent, len(span)) if span[k].word == ","), len(span))
+        span = span[:sent] + span[rest:]
     names: dict[str, list[str]] = {"country": [], "capital": []}
     k = 0
     while k < len(span):
@@ -189,7 +271,7 @@ def actor_of(span: list[Token]) -> str | None:
             j = k
             while j + 1 < len(span) and span[j + 1].cat == cat and not span[j].poss:
                 j += 1
-            names[cat].append(" ".join(t.word for t in span[k : j + 1]))
+            names[cat].append(actor_name(" ".join(t.word for t in span[k : j + 1])))
             k = j
         k += 1
     org = organisation(span)
@@ -235,6 +317,8 @@ def subject(toks: list[Token], lo: int, v: int) -> tuple[int, int] | None:
     and "an official from X" are.
     """
     j = _skip_frame(toks, lo, v - 1)
+    if j >= lo and toks[j].low == "would" and toks[v].low == "say":  # "X would only say that ..."
+        j = _skip_frame(toks, lo, j - 1)
     if j < lo or toks[j].low in MODALS:
         return None
     if (toks[v].low.endswith("ed") or toks[v].low in ("told", "said")) and any(t.low in BE for t in toks[j + 1 : v]):
@@ -246,10 +330,15 @@ def subject(toks: list[Token], lo: int, v: int) -> tuple[int, int] | None:
             k -= 1
         if k < lo or toks[k].word != ",":
             return None
-        if toks[k + 1].low in ("who", "which") or toks[k + 1].low.endswith("ing"):  # ", speaking to reporters,"
-            j = k - 1
-        elif j - k - 1 <= 6 and all(is_name(t) or t.word == "." for t in toks[k + 1 : j]):  # ", Col. Ivan Petrov,"
+        segment = toks[k + 1 : j]
+        if segment[0].low in ("who", "which") or segment[0].low.endswith("ing") or segment[0].low in _PARTICIPLES:
+            j = k - 1  # ", speaking to reporters,", ", asked about the incident,"
+        elif _names(segment):  # ", Col. Ivan Petrov,", ", Ambassador Yasmin Helmy,"
             appos_end, j = j - 1, k - 1
+        elif _described(segment):  # "Redwan Asfaw, the spokesperson of the prime minister's office, said"
+            person = np_left(toks, lo, k - 1)
+            ok = person and all(is_name(t) or t.word == "." for t in toks[person[0] : k])
+            return (person[0], j - 1) if ok else None
         else:
             return None
         if j < lo:
@@ -263,6 +352,8 @@ def subject(toks: list[Token], lo: int, v: int) -> tuple[int, int] | None:
         if np is None:
             return None
         a, b = np[0], appos_end or np[1]
+    if toks[a].low in ("a", "an") and toks[b].low in SPEECH_NOUNS and a - 1 > lo and toks[a - 1].low in _ISSUED:
+        return subject(toks, lo, a - 1)  # "X issued a statement calling on ...": the speaker is X
     before = toks[a - 1].low if a > lo else ""
     if before in ("by", "from", "in", "at"):  # "a statement by X", "an official from X", "officials in Tehran"
         k = a - 2 - (a - 2 >= lo and toks[a - 2].low == "issued")
@@ -271,6 +362,42 @@ def subject(toks: list[Token], lo: int, v: int) -> tuple[int, int] | None:
         head = np_left(toks, lo, k) if k >= lo and toks[k].low in OFFICIAL else None
         return (head[0], b) if head else None
     return None if before in PREPOSITIONS else (a, b)
+
+
+_PARTICIPLES = frozenset("asked pressed questioned quoted interviewed contacted reached".split())
+_ISSUED = frozenset("issued released published made sent delivered posted".split())
+
+
+def _names(segment: list[Token]) -> bool:
+    """A name with its titles, every word capitalised: "Col. Ivan Petrov", "Rear Admiral Petri Lind"."""
+    words = [t for t in segment if t.word != "."]
+    return 0 < len(segment) <= 7 and all(t.word[:1].isupper() for t in words) and any(is_name(t) for t in words)
+
+
+def _described(segment: list[Token]) -> bool:
+    """An official described, without a verb: "a spokesman for the State Committee", "the foreign minister"."""
+    if not segment or len(segment) > 15:
+        return False
+    if any(is_verb(segment, k) or t.low in ("who", "which") for k, t in enumerate(segment)):
+        return False
+    first = segment[0].low  # "the spokesperson of ...", "Chile's deputy foreign minister", "Chilean envoy"
+    opens = first in DETERMINERS or first in OFFICIAL or first in MODIFIERS or segment[0].cat is not None
+    return opens and is_official(
+        segment, 0, len(segment) - 1, set()
+    )
+
+
+def with_apposition(toks: list[Token], np: tuple[int, int], hi: int) -> tuple[int, int]:
+    """A speaker named after its verb, with what follows it between commas when that says who it is:
+    "said Saidali Rahmonzoda, a spokesman for the State Committee, ..." or "said the ministry's spokesman, Ali"."""
+    k = np[1] + 1
+    if k + 1 >= hi or toks[k].word != ",":
+        return np
+    end = next((m for m in range(k + 1, hi) if toks[m].word in ",;:." and not _title_stop(toks, m)), hi)
+    segment = toks[k + 1 : end]
+    if _names(segment) or _described(segment):
+        return np[0], end - 1
+    return np
 
 
 def according(toks: list[Token], i: int, hi: int) -> tuple[int, int] | None:
@@ -297,7 +424,8 @@ def after_quote(toks: list[Token], i: int, hi: int) -> tuple[int, int] | None:
     if n:
         if i + n < hi and toks[i + n].low in PRONOUNS:
             return i + n, i + n
-        return np_right(toks, i + n, hi)
+        np = np_right(toks, i + n, hi)
+        return with_apposition(toks, np, hi) if np else None
     for v in range(i + 1, min(hi, i + 10)):
         if is_verb(toks, v):
             np = subject(toks, i, v)

@@ -8,14 +8,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from sklearn.dummy import DummyClassifier
 
 from tonecls.card import build_card
 from tonecls.corpus import Statement, label_files, read_statements
+from tonecls.crossval import GroupedToneSplit, out_of_fold
 from tonecls.errors import ToneclsError
 from tonecls.evaluate import mean_metrics, tone_metrics
-from tonecls.grouping import group_ids, grouped_folds, tuning_groups
-from tonecls.model import Settings, ToneModel, label_matrix
+from tonecls.grouping import group_ids, tuning_groups
+from tonecls.model import Settings, ToneModel
 from tonecls.resources import checkout_root, shipped_model_path
+from tonecls.tones import label_matrix
 
 Progress = Callable[[int, int], None]
 
@@ -33,6 +36,27 @@ def sample_weights(statements: Sequence[Statement], settings: Settings) -> np.nd
     return np.array([1.0 if s.constructed else settings.real_weight for s in statements])
 
 
+def statement_arrays(statements: Sequence[Statement]) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """Texts, tone matrix, near-duplicate groups (for splitting) and situation groups (for tuning)."""
+    texts = [s.text for s in statements]
+    y = label_matrix([s.labels for s in statements])
+    tuning = np.array(tuning_groups([s.meta.get("situation") for s in statements], texts))
+    return texts, y, group_ids(texts), tuning
+
+
+def real_statement_splits(
+    statements: Sequence[Statement], groups: np.ndarray, y: np.ndarray, folds: int, seed: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Grouped folds over the real statements; constructed ones join every training fold, never a test fold."""
+    real = np.flatnonzero([not s.constructed for s in statements])
+    constructed = np.flatnonzero([s.constructed for s in statements])
+    splitter = GroupedToneSplit(folds, seed)
+    return [
+        (np.sort(np.concatenate([real[train], constructed])), real[test])
+        for train, test in splitter.split(real, y[real], groups[real])
+    ]
+
+
 def cross_validate(
     statements: Sequence[Statement],
     settings: Settings,
@@ -47,34 +71,29 @@ def cross_validate(
     Returns per-system mean metrics (tonecls and a majority baseline) and the
     out-of-fold probabilities of every real statement, averaged over repeats.
     """
-    texts = [s.text for s in statements]
-    y = label_matrix([s.labels for s in statements])
-    groups = group_ids(texts)
-    tuning = np.array(tuning_groups([s.meta.get("situation") for s in statements], texts))
+    texts, y, groups, tuning = statement_arrays(statements)
     weights = sample_weights(statements, settings)
     real = np.flatnonzero([not s.constructed for s in statements])
-    constructed = np.flatnonzero([s.constructed for s in statements])
     oof = np.zeros((len(real), y.shape[1]))
     runs: dict[str, list[dict]] = {"tonecls": [], "majority": []}
-    total, done = folds * repeats, 0
+    total = folds * repeats
     for r in range(repeats):
-        pred = np.zeros((len(real), y.shape[1]), dtype=bool)
-        base = np.zeros_like(pred)
-        for test_pos in grouped_folds(groups[real], y[real], folds, seed + r):
-            test = real[test_pos]
-            train_idx = np.concatenate([np.setdiff1d(real, test), constructed])
-            model = ToneModel(settings).fit(
-                [texts[i] for i in train_idx], y[train_idx], tuning[train_idx], weights[train_idx]
-            )
-            probs = model.predict_proba([texts[i] for i in test])
-            oof[test_pos] += probs / repeats
-            pred[test_pos] = probs >= model.thresholds_
-            base[test_pos] = y[train_idx].mean(axis=0) > 0.5
-            done += 1
-            if progress:
-                progress(done, total)
-        runs["tonecls"].append(tone_metrics(y[real], pred))
-        runs["majority"].append(tone_metrics(y[real], base))
+        splits = real_statement_splits(statements, groups, y, folds, seed + r)
+        step = None if progress is None else (lambda done, _n, r=r: progress(r * folds + done, total))
+        fitted = {"groups": tuning, "sample_weight": weights}
+        got = out_of_fold(
+            ToneModel(settings),
+            texts,
+            y,
+            splits,
+            methods=("predict_proba", "predict"),
+            fit_params=fitted,
+            progress=step,
+        )
+        base = out_of_fold(DummyClassifier(strategy="most_frequent"), texts, y, splits, methods=("predict",))
+        oof += got["predict_proba"][real] / repeats
+        runs["tonecls"].append(tone_metrics(y[real], got["predict"][real] > 0.5))
+        runs["majority"].append(tone_metrics(y[real], base["predict"][real] > 0.5))
     return {
         "folds": folds,
         "repeats": repeats,
@@ -130,12 +149,12 @@ def train(
     settings = settings or Settings()
     files = label_files(paths)
     statements = read_statements(files)
+    texts, y, groups, tuning = statement_arrays(statements)
+    real_groups = {g for g, s in zip(groups, statements, strict=True) if not s.constructed}
     cv = None
-    if repeats > 0 and sum(not s.constructed for s in statements) >= folds:
+    if repeats > 0 and len(real_groups) >= max(folds, 2):  # too few real groups to hold one out per fold
         cv = cross_validate(statements, settings, folds=folds, repeats=repeats, seed=seed, progress=progress)
-    texts = [s.text for s in statements]
-    groups = tuning_groups([s.meta.get("situation") for s in statements], texts)
-    model = ToneModel(settings).fit(texts, [s.labels for s in statements], groups, sample_weights(statements, settings))
+    model = ToneModel(settings).fit(texts, y, tuning, sample_weights(statements, settings))
     oof = cv.pop("oof_probs") if cv else None
     card = build_card(
         files=files,
@@ -143,6 +162,7 @@ def train(
         settings=settings.to_dict(),
         thresholds=model.thresholds_,
         Cs=model.C_,
+        calibration=model.calibration_,
         cv=cv,
     )
     model.card_ = card

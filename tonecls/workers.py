@@ -19,10 +19,10 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from tonecls.errors import ToneclsError
+from tonecls.interrupt import held
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -32,7 +32,6 @@ PARENT_POLL_SECONDS = 0.5
 
 def die_with_parent(parent_pid: int) -> None:
     """End this process soon after ``parent_pid`` ends, however the parent ended."""
-    _release_signals()  # a worker starts with the signals its parent held while starting it (`_signals_held`)
     if sys.platform.startswith("linux") and _set_parent_death_signal():
         if os.getppid() != parent_pid:  # the parent died before the kernel was asked
             os._exit(1)
@@ -77,32 +76,6 @@ def _start_worker(armed: _ArmedOnArrival | None, initializer: Callable[..., None
         initializer(*initargs)
 
 
-_HELD = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP} if hasattr(signal, "pthread_sigmask") else set()
-
-
-@contextmanager
-def _signals_held():
-    """Hold SIGINT, SIGTERM and SIGHUP (delivered right after) while the block runs.
-
-    Starting a worker writes its start-up data down a pipe; a signal handler
-    that raises in the middle of that write leaves a child that dies with an
-    EOFError traceback on the user's terminal.
-    """
-    if not _HELD or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
-
-
-def _release_signals() -> None:
-    if _HELD:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
-
-
 def ordered_map(
     fn: Callable[[T], R],
     items: Iterable[T],
@@ -128,7 +101,7 @@ def ordered_map(
     pending: deque = deque()
     try:
         for item in items:
-            with _signals_held():  # a submit may start a worker: a signal then would leave it half-started
+            with held():  # submit may start a worker: a signal half-way through its start-up data kills it noisily
                 pending.append(pool.submit(fn, item))
             if len(pending) >= ahead:
                 yield pending.popleft().result()

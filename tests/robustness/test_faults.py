@@ -323,10 +323,11 @@ def test_a_file_size_limit_mid_write_in_a_real_process_is_one_line(tmp_path):
 
 
 def test_an_os_error_escaping_a_command_is_one_line_naming_its_file(tmp_path, monkeypatch):
-    def unreadable(path):
+    def unreadable(path, **options):
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
 
-    monkeypatch.setattr("tonecls.extract.extract_file", unreadable)
+    monkeypatch.setattr("tonecls.documents.read_document", unreadable)
+    (tmp_path / "a.txt").write_text("The ministry said it would respond.\n", encoding="utf-8")
     result = invoke("extract", tmp_path / "a.txt")
     assert (result.exit_code, result.output) == (1, f"Error: {tmp_path / 'a.txt'}: {os.strerror(errno.EACCES)}\n")
 

@@ -201,7 +201,7 @@ def test_json_past_python_limits_is_refused(original, tmp_path, raw):
     assert outcome(path) == "refused"
 
 
-ARRAYS = st.sampled_from(["coef", "intercept", "thresholds", "C", "idf_word", "idf_char", "idf_cue"])
+ARRAYS = st.sampled_from(["coef", "intercept", "thresholds", "C", "calibration", "idf_word", "idf_char", "idf_cue"])
 BAD_ARRAYS = st.sampled_from(
     [
         np.array([math.nan] * 4),
@@ -214,6 +214,8 @@ BAD_ARRAYS = st.sampled_from(
         np.array([object()] * 4, dtype=object),
         np.array([2.0, 0.5, 0.5, 0.5]),
         np.array([-1.0, 0.5, 0.5, 0.5]),
+        np.array([[-1.0, 0.0], [1.0, 0.0], [1.0, 0.0], [1.0, 0.0]]),
+        np.ones((4, 3)),
     ]
 )
 
@@ -308,3 +310,19 @@ def test_oversized_file_is_refused_by_its_size(tmp_path, monkeypatch):
     path.write_bytes(b"\0" * 2000)
     with pytest.raises(ModelFileError, match="larger than any tonecls model"):
         load_model(path)
+
+
+def test_a_calibration_that_reverses_scores_is_refused(original, tmp_path):
+    reversed_slope = np.array([[-1.0, 0.0], [1.0, 0.0], [1.0, 0.0], [1.0, 0.0]])
+    path = write_zip(tmp_path / "cal.model", with_array(original, "calibration", npy(reversed_slope)))
+    with pytest.raises(ModelFileError, match="calibration slope not above 0"):
+        load_model(path)
+
+
+def test_a_model_without_calibration_is_refused(original, tmp_path):
+    def drop(meta):
+        del meta["arrays"]["calibration"]
+
+    content = {k: v for k, v in with_meta(original, drop).items() if k != "calibration.npy"}
+    with pytest.raises(ModelFileError, match="array 'calibration' is missing"):
+        load_model(write_zip(tmp_path / "nocal.model", content))
