@@ -69,6 +69,34 @@ def test_memory_script(tmp_path, tiny_model_path, sizes):
     assert result["runs"]["20"]["peak_rss_mb"] > 10
 
 
+def test_jobs_script(tmp_path, tiny_model_path):
+    out = run_script("jobs.py", "--model", tiny_model_path, "--n", "50", "--out-dir", tmp_path)
+    result = json.loads((tmp_path / "jobs.json").read_text())
+    assert result["identical"] is True and set(result["runs"]) == {"1", "2"}
+    assert "| --jobs |" in out
+
+
+def test_cold_start_script(tmp_path, tiny_model_path):
+    out = run_script("cold_start.py", "--model", tiny_model_path, "--runs", "1", "--out-dir", tmp_path)
+    result = json.loads((tmp_path / "cold_start.json").read_text())
+    assert result["ratio"] > 0 and len(result["medians"]) == 4
+    assert "model without a stem table" in out
+
+
+def test_profile_script(tmp_path, tiny_model_path):
+    out = run_script("profile_transform.py", "--model", tiny_model_path, "--n", "30", "--out-dir", tmp_path)
+    result = json.loads((tmp_path / "profile_transform.json").read_text())
+    assert result["corpus"]["texts"] == 30 and result["corpus"]["top"]
+    assert "| function | calls |" in out
+
+
+def test_dask_scale_script(tmp_path, tiny_model_path):
+    pytest.importorskip("distributed", reason="needs the dask extra: pip install 'tonecls[dask]'")
+    run_script("dask_scale.py", "--model", tiny_model_path, "--n", "300", "--workers", "1", "--out-dir", tmp_path)
+    result = json.loads((tmp_path / "dask_scale.json").read_text())
+    assert result["identical"] is True and result["dask"]["worker_peak_rss_mb"][0] > 10
+
+
 def test_extraction_script_measures_the_new_articles(tmp_path):
     out = run_script("extraction.py", "--seeds", tmp_path / "no-seeds", "--split", "tuning", "--out-dir", tmp_path)
     assert "skipped the seed articles" in out and "### New articles, tuning" in out

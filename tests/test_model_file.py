@@ -48,7 +48,9 @@ def test_file_holds_json_and_npy_only(tiny_model_path):
             "idf_cue.npy",
         ]
     )
-    assert sorted(meta) == ["arrays", "blocks", "card", "format", "format_version", "resources", "settings", "tones"]
+    assert sorted(meta) == [
+        "arrays", "blocks", "card", "format", "format_version", "resources", "settings", "tones", "word_forms"
+    ]
     assert sorted(meta["resources"]) == ["cues.tsv", "gazetteer.tsv"]
     assert meta["format"] == "tonecls-model" and meta["format_version"] == FORMAT_VERSION
     assert [b["name"] for b in meta["blocks"]] == ["word", "char", "cue"]

@@ -191,7 +191,8 @@ def test_bom_is_only_for_csv_and_tsv_and_other_suffixes_are_refused(tmp_path):
     result = run("score", "x.csv", "--out", str(tmp_path / "o.jsonl"), "--bom")
     assert result.exit_code == 2 and "--bom is for .csv and .tsv output" in result.output
     result = run("score", "x.csv", "--out", str(tmp_path / "o.json"))
-    assert result.exit_code == 1 and "output must end in .csv, .tsv, .xlsx or .jsonl (JSON Lines)" in result.output
+    assert result.exit_code == 1
+    assert "output must end in .csv, .tsv, .xlsx, .jsonl (JSON Lines) or .parquet" in result.output
 
 
 # ---------------------------------------------------------------- XLSX

@@ -28,6 +28,7 @@ __all__ = [
     "load_model",
     "read_statements",
     "save_model",
+    "score_batch",
     "train",
     "validate",
 ]
@@ -38,12 +39,14 @@ _LAZY = {
     "Settings": ("tonecls.model", "Settings"),
     "load_model": ("tonecls.model_file", "load_model"),
     "save_model": ("tonecls.model_file", "save_model"),
+    "score_batch": ("tonecls.batch", "score_batch"),
     "train": ("tonecls.training", "train"),
     "validate": ("tonecls.corpus", "validate"),
     "read_statements": ("tonecls.corpus", "read_statements"),
 }
 
 if TYPE_CHECKING:
+    from tonecls.batch import score_batch
     from tonecls.corpus import Statement, read_statements, validate
     from tonecls.model import Settings, ToneModel
     from tonecls.model_file import load_model, save_model

@@ -188,3 +188,71 @@ def _undo_append(fd: int, path: Path, size: int, *, remove: bool) -> None:
             path.unlink(missing_ok=True)
     except OSError:
         pass  # the torn tail, if any, is caught by the next append's tail check
+
+
+def check_output_folder(path: str | os.PathLike, *, overwrite: bool = False, pattern: str = "part-*.parquet") -> Path:
+    """Fail before long work if the output folder ``path`` could not be made at its end.
+
+    An existing folder is replaced only with ``overwrite``, and only when it
+    holds nothing but files named like ``pattern`` (an earlier output):
+    never a folder of someone's data.
+    """
+    path = Path(path)
+    if path.exists():
+        if not path.is_dir():
+            raise ToneclsError(f"{path}: exists and is not a folder")
+        if not overwrite:
+            raise ToneclsError(f"{path}: already exists; use --force to replace it")
+        others = [p.name for p in path.iterdir() if not p.match(pattern) or not p.is_file()]
+        if others:
+            raise ToneclsError(f"{path}: holds {others[0]!r}, not only {pattern} files; not replacing it")
+    try:
+        _probe_folder(path.parent, make=False)
+    except OSError as exc:
+        raise ToneclsError(f"{path}: {exc.strerror or exc}") from None
+    return path
+
+
+@contextmanager
+def atomic_folder(path: str | os.PathLike, *, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temp folder beside ``path`` to fill; on success it becomes ``path`` (one rename), else it goes.
+
+    An existing ``path`` (checked by `check_output_folder`) is moved aside
+    first and removed only once the new folder is in place.
+    """
+    import shutil
+
+    path = Path(path)
+    check_output_folder(path, overwrite=overwrite)
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    except OSError as exc:
+        raise ToneclsError(f"{path}: {exc.strerror or exc}") from None
+    old: Path | None = None
+    try:
+        yield tmp
+        for child in tmp.iterdir():
+            _fsync_file(child)
+        os.chmod(tmp, 0o777 & ~_umask())
+        if path.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
+            os.replace(path, old / path.name)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None and not path.exists():  # put the earlier output back
+            os.replace(old / path.name, path)
+            shutil.rmtree(old, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise os_error(exc, path) from None
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -7,7 +7,10 @@ import errno
 import json
 import os
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -228,12 +231,25 @@ def classify(
 @click.argument("inputs", nargs=-1, required=True)
 @click.option(
     "--out",
-    type=click.Path(dir_okay=False),
-    help="Output file, .csv, .tsv, .xlsx or .jsonl (default: JSONL on stdout).",
+    help="Output file, .csv, .tsv, .xlsx, .jsonl or .parquet (default: JSONL on stdout); with --dask also DIR/, "
+    "a folder of Parquet parts.",
 )
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
 @click.option(
     "--jobs", default=1, show_default=True, type=click.IntRange(-1), help="Processes to score with (-1: all cores)."
+)
+@click.option(
+    "--dask",
+    "dask_address",
+    metavar="ADDRESS",
+    help="Score on a Dask cluster: its scheduler (tcp://host:8786), or 'local' for one on this machine's cores. "
+    "Needs pip install 'tonecls[dask]'.",
+)
+@click.option(
+    "--part-size",
+    metavar="SIZE",
+    help="With --jobs or --dask: input per task (default 2MB with --jobs, 16MB with --dask; e.g. 512KB); "
+    "files are cut where a line or row starts.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress or skip notes on standard error.")
 @click.option(
@@ -264,6 +280,8 @@ def score(
     out: str | None,
     force: bool,
     jobs: int,
+    dask_address: str | None,
+    part_size: str | None,
     quiet: bool,
     raw_cells: bool,
     bom: bool,
@@ -273,15 +291,16 @@ def score(
     timeout: float,
     model_path: str | None,
 ) -> None:
-    """Score folders, text/HTML/PDF files, http(s) URLs, JSONL/CSV/TSV/XLSX tables or - (one statement a line).
+    """Score folders, text/HTML/PDF files, http(s) URLs, JSONL/CSV/TSV/XLSX/Parquet tables or - (one statement a line).
 
     A folder's .txt, .md, .html, .htm and .pdf files are one statement each; other files in it are counted
     by extension in the summary. An HTML page gives its main text (no menus, scripts, banners or footers);
     a PDF its text layer (a scanned PDF is reported: run OCR first). A table needs a 'text' column; 'id',
-    'actor', 'date' and 'speaker' are carried to the output. A CSV whose header splits on ';' or tab rather
-    than commas is read that way, with a note; dates that are not YYYY-MM-DD are warned about once and
-    counted (give --date-format). .xlsx needs `pip install 'tonecls[xlsx]'`, HTML 'tonecls[html]', PDF
-    'tonecls[pdf]'.
+    'actor', 'date' and 'speaker' are carried to the output; a Parquet file's skipped rows are named FILE:ROW.
+    A CSV whose header splits on ';' or tab rather than commas is read that way, with a note; dates that
+    are not YYYY-MM-DD are warned about once and counted (give --date-format). .xlsx needs
+    `pip install 'tonecls[xlsx]'`, HTML 'tonecls[html]', PDF 'tonecls[pdf]', Parquet 'tonecls[parquet]'.
+    With --jobs or --dask, workers read their own parts of the files (--part-size).
 
     In CSV and TSV output, a text cell (id, text, actor, date, speaker) that starts with =, +, -, @, a tab
     or a line break gets a leading ' so that a spreadsheet shows it instead of running it as a formula
@@ -293,59 +312,54 @@ def score(
         tonecls score articles/ --out scores.csv
         tonecls score statements.jsonl > scores.jsonl
         tonecls score export.csv --date-format %d/%m/%Y --out scores.xlsx
+        tonecls score archive/*.parquet --dask local --out scores/
     """
-    from tonecls.atomic import check_writable, write_atomic
+    from tonecls.atomic import check_output_folder, check_writable
     from tonecls.dates import DateReader
-    from tonecls.score import ReadOptions, Summary, iter_inputs, output_format, score_items, write_rows, write_xlsx_rows
+    from tonecls.score import ReadOptions, Summary, output_format
 
-    fmt = output_format(out)
+    folder = out is not None and (out.endswith(("/", os.sep)) or Path(out).is_dir())
+    if folder and not dask_address:
+        raise ToneclsError(f"{out}: a folder of Parquet parts is written with --dask; give a .parquet file instead")
+    fmt = "parquet" if folder else output_format(out)
     if jobs == 0:
         raise click.BadParameter("must not be 0", param_hint="--jobs")
+    if dask_address and jobs != 1:
+        raise click.UsageError("give --jobs or --dask, not both")
     if bom and fmt not in ("csv", "tsv"):
         raise click.UsageError("--bom is for .csv and .tsv output")
-    if out is not None and out != "-":
+    part_bytes = _size(part_size or ("16MB" if dask_address else "2MB"), "--part-size")
+    if folder:
+        from tonecls.readers import pyarrow_parquet
+
+        pyarrow_parquet()
+        check_output_folder(out, overwrite=force)
+    elif out is not None and out != "-":
         check_writable(out, overwrite=force)  # now, not after scoring everything
-    model = _load(model_path)
     summary = Summary()
     options = ReadOptions(encoding=encoding, delimiter=delimiter, dates=DateReader(date_format), timeout=timeout)
     show = not quiet
     progress = show and _stderr_is_tty()
-    cut = 0
 
     def on_skip(skip) -> None:
         if show:
             click.echo(("\r" if progress else "") + str(skip), err=True)
 
-    def counted(rows):
+    def counted(chunks):
         shown = 0
-        for row in rows:
-            yield row
+        for chunk in chunks:
+            yield chunk
             if progress and summary.scored != shown:
                 shown = summary.scored
                 click.echo(f"\rscored {shown:,} statements", err=True, nl=False)
 
-    def write(fh) -> None:
-        nonlocal cut
-        if fmt == "xlsx":
-            cut = write_xlsx_rows(rows, fh)
-        else:
-            write_rows(rows, fh, fmt, raw_cells=raw_cells, bom=bom)
-        if summary.scored == 0:  # fail inside the write, so that no empty output is left behind
-            why = ""
-            if summary.skipped or summary.unread:
-                why = " (every input was skipped" + (f"; {summary.skipped_line()})" if summary.unread else ")")
-            raise ToneclsError("nothing was scored" + why)
-
-    rows = counted(score_items(model, iter_inputs(inputs, sys.stdin, options), summary, jobs=jobs, on_skip=on_skip))
-    if out is None or out == "-":
-        try:
-            write(sys.stdout)
-            sys.stdout.flush()
-        except BrokenPipeError:  # the reader stopped early (`| head`): stop quietly, as other tools do
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return
+    run = _Run(out, fmt, force, raw_cells, bom, options, summary, on_skip, counted)
+    if dask_address:
+        done = _score_on_dask(run, inputs, folder, dask_address, part_bytes, model_path)
     else:
-        write_atomic(out, write, overwrite=force, mode="wb" if fmt == "xlsx" else "w")
+        done = _score_here(run, inputs, jobs, part_bytes, model_path)
+    if not done:  # the reader of standard output stopped early
+        return
     if progress:
         click.echo("\r", err=True, nl=False)
     if show:
@@ -355,8 +369,129 @@ def score(
             f"scored {summary.scored:,} statements{where}; {summary.skipped_line()}" + (f"; {dates}" if dates else ""),
             err=True,
         )
-        if cut:
-            click.echo(f"note: {cut:,} texts longer than Excel's cell limit were cut in {out}", err=True)
+        if run.cut:
+            click.echo(f"note: {run.cut:,} texts longer than Excel's cell limit were cut in {out}", err=True)
+
+
+@dataclass
+class _Run:
+    """How one `score` run writes and what it counts: the same for one process, --jobs and --dask."""
+
+    out: str | None
+    fmt: str
+    force: bool
+    raw_cells: bool
+    bom: bool
+    options: Any  # tonecls.score.ReadOptions
+    summary: Any  # tonecls.score.Summary
+    on_skip: Callable
+    counted: Callable
+    cut: int = 0  # texts cut to Excel's cell limit (.xlsx output)
+
+
+def _size(text: str, option: str) -> int:
+    """Bytes from "16MB", "512KB", "1GB" or a plain number."""
+    units = {"": 1, "B": 1, "KB": 2**10, "MB": 2**20, "GB": 2**30}
+    clean = text.strip().upper().replace(" ", "")
+    digits = clean.rstrip("KMGB")
+    try:
+        value = float(digits) * units[clean[len(digits) :]]
+    except (KeyError, ValueError):
+        raise click.BadParameter(f"{text!r} is not a size such as 16MB or 512KB", param_hint=option) from None
+    if not 1 <= value <= 2**40:
+        raise click.BadParameter(f"{text!r} is not between 1 byte and 1 TB", param_hint=option)
+    return int(value)
+
+
+def _nothing_scored(summary) -> ToneclsError:
+    why = ""
+    if summary.skipped or summary.unread:
+        why = " (every input was skipped" + (f"; {summary.skipped_line()})" if summary.unread else ")")
+    return ToneclsError("nothing was scored" + why)
+
+
+def _score_here(run: _Run, inputs, jobs: int, part_bytes: int, model_path) -> bool:
+    """`score` in this process, or in --jobs worker processes."""
+    from tonecls.parts import score_files
+    from tonecls.score import iter_inputs, score_rendered
+
+    model = _load(model_path)
+    common = {"fmt": run.fmt, "raw_cells": run.raw_cells, "jobs": jobs, "on_skip": run.on_skip}
+    if jobs != 1 and "-" not in inputs:  # the workers read their own parts of the files
+        chunks = score_files(model, inputs, run.summary, part_bytes=part_bytes, options=run.options, **common)
+    else:
+        chunks = score_rendered(model, iter_inputs(inputs, sys.stdin, run.options), run.summary, **common)
+    return _write_output(run, _writer(run, run.counted(chunks)))
+
+
+def _writer(run: _Run, chunks):
+    """What writes the rendered chunks to the output file (the same for one process, --jobs and --dask)."""
+    from tonecls.score import write_rendered
+
+    def write(fh) -> None:
+        run.cut = write_rendered(chunks, fh, run.fmt, bom=run.bom)
+        if run.summary.scored == 0:  # fail inside the write, so that no empty output is left behind
+            raise _nothing_scored(run.summary)
+
+    return write
+
+
+def _write_output(run: _Run, write) -> bool:
+    """Write to --out atomically, or to standard output; False when its reader stopped early."""
+    from tonecls.atomic import write_atomic
+
+    out = run.out
+    if out is None or out == "-":
+        try:
+            write(sys.stdout)
+            sys.stdout.flush()
+        except BrokenPipeError:  # the reader stopped early (`| head`): stop quietly, as other tools do
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return False
+    else:
+        write_atomic(out, write, overwrite=run.force, mode="wb" if run.fmt in ("parquet", "xlsx") else "w")
+    return True
+
+
+def _score_on_dask(run: _Run, inputs, folder: bool, address: str, part_bytes: int, model_path) -> bool:
+    """`score --dask`: parts of the inputs scored on the cluster's workers, written here in input order."""
+    from tonecls.dask import dask_client, dask_parts, scored_parts, ship_model
+    from tonecls.model_file import default_model_path
+
+    path = Path(model_path) if model_path else default_model_path()
+    _load(str(path))  # a bad model file is one line here, before a cluster starts
+    with dask_client(address) as client:
+        plugin = ship_model(client, path)
+        parts = dask_parts(inputs, part_bytes, run.options)
+        results = run.counted(
+            scored_parts(
+                client,
+                plugin,
+                parts,
+                run.summary,
+                fmt=run.fmt,
+                raw_cells=run.raw_cells,
+                on_skip=run.on_skip,
+                options=run.options,
+            )
+        )
+        if folder:
+            _write_parts(run.out, results, run.summary, run.force)
+            return True
+        return _write_output(run, _writer(run, results))
+
+
+def _write_parts(out: str, tables, summary, force: bool) -> None:
+    """A folder of part-00000.parquet, part-00001.parquet ... in input order, made whole or not at all."""
+    from tonecls.atomic import atomic_folder
+    from tonecls.readers import pyarrow_parquet
+
+    pq = pyarrow_parquet()
+    with atomic_folder(out, overwrite=force) as tmp:
+        for i, table in enumerate(tables):
+            pq.write_table(table, tmp / f"part-{i:05d}.parquet")
+        if summary.scored == 0:
+            raise _nothing_scored(summary)
 
 
 @cli.command()

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from tonecls.resources import CUES, read_pairs
-from tonecls.text import NEGATION_PREFIX, Analyzer, Token
+from tonecls.text import NEGATION_PREFIX, Analyzer, Token, WordForms
 from tonecls.tones import TONES
 
 
 class CueLexicon:
     """Stemmed cue phrases per tone; a negated cue is its own feature."""
 
-    def __init__(self, entries: list[tuple[str, str]]):
-        analyzer = Analyzer(negation=False)
+    def __init__(self, entries: list[tuple[str, str]], forms: WordForms | None = None):
+        """``forms``: the stemming of the model's own words, so that a cue's stems are the model's stems."""
+        analyzer = Analyzer(negation=False, forms=forms)
         self._phrases: dict[tuple[str, ...], set[str]] = {}
         for tone, phrase in entries:
             if tone not in TONES:
@@ -25,8 +26,8 @@ class CueLexicon:
         self._starts = set(self._by_first) | {NEGATION_PREFIX + k for k in self._by_first}
 
     @classmethod
-    def load(cls) -> CueLexicon:
-        return cls(read_pairs(CUES))
+    def load(cls, forms: WordForms | None = None) -> CueLexicon:
+        return cls(read_pairs(CUES), forms)
 
     def find(self, tokens: list[Token]) -> list[tuple[str, str]]:
         """One ``(feature, surface)`` per cue found: ``cue_threat`` or ``not_cue_threat``."""

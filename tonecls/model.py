@@ -24,7 +24,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, check_X_y
 from tonecls.cues import CueLexicon
 from tonecls.errors import ToneclsError
 from tonecls.explain import evidence
-from tonecls.text import Analyzer
+from tonecls.text import Analyzer, WordForms
 from tonecls.tones import TONES, label_matrix
 
 __all__ = ["Block", "Settings", "ToneClassifier", "ToneFeatures", "ToneModel", "label_matrix"]
@@ -202,13 +202,16 @@ class Analysed:
     analyses ``text`` again.
     """
 
-    __slots__ = ("text", "key", "counts", "surfaces")
+    __slots__ = ("text", "key", "counts", "surfaces", "forms")
 
-    def __init__(self, text: str, key: tuple, counts: dict[str, Counter], surfaces: Counter):
+    def __init__(
+        self, text: str, key: tuple, counts: dict[str, Counter], surfaces: Counter, forms: WordForms | None = None
+    ):
         self.text = text
         self.key = key
         self.counts = counts
         self.surfaces = surfaces
+        self.forms = forms  # the stemming that saw its words: a model fitted on it stores their stems
 
     def __repr__(self) -> str:
         return f"Analysed({self.text[:40]!r})"
@@ -217,7 +220,7 @@ class Analysed:
 class _Tools:
     """What a ToneFeatures analyses with, built from its parameters."""
 
-    def __init__(self, params: dict):
+    def __init__(self, params: dict, forms: WordForms | None = None):
         self.key = tuple(params[name] for name in ANALYSIS_PARAMS)
         self.analyzer = Analyzer(
             stem=params["stem"],
@@ -225,13 +228,15 @@ class _Tools:
             mask_actors=params["mask_actors"],
             word_ngrams=params["word_ngrams"],
             char_ngrams=params["char_ngrams"],
+            forms=forms,
         )
+        self.forms = self.analyzer.forms  # a fitted model's stem table, or (training) nltk, recording each word
         # Each block: (features with their surface words, features alone: the fast path).
         self.extractors = {"word": (self.analyzer.word_grams, self.analyzer.word_gram_features)}
         if params["char_ngrams"] is not None:
             self.extractors["char"] = (self.analyzer.char_grams, self._char_features)
         if params["cues"]:
-            cues = CueLexicon.load()
+            cues = CueLexicon.load(self.forms)  # the cues' stems are the model's stems
             self.extractors["cue"] = (cues.find, cues.features)
 
     def _char_features(self, tokens) -> list[str]:
@@ -246,7 +251,9 @@ class ToneFeatures(TransformerMixin, BaseEstimator):
     L2-normalised and scaled by its weight (words 1, ``char_weight``, ``cue_weight``), then the blocks are
     stacked side by side. X is a sequence of texts (or of ``Analysed`` texts, see ``analyse``).
 
-    Fitted attributes: ``blocks_`` (each block's vocabulary, idf and display names).
+    Fitted attributes: ``blocks_`` (each block's vocabulary, idf and display names) and ``forms_`` (the
+    stem of every word of the training texts and cues, as nltk gave it: the model file stores the table, so
+    a loaded model stems with it and never imports nltk).
     """
 
     def __init__(
@@ -290,12 +297,26 @@ class ToneFeatures(TransformerMixin, BaseEstimator):
         """Analyzer and extractors for the current parameters (rebuilt after set_params changes them)."""
         tools = self.__dict__.get("_tools_cache")
         if tools is None or tools.key != tuple(getattr(self, name) for name in ANALYSIS_PARAMS):
-            tools = self.__dict__["_tools_cache"] = _Tools({name: getattr(self, name) for name in FEATURE_PARAMS})
+            params = {name: getattr(self, name) for name in FEATURE_PARAMS}
+            tools = self.__dict__["_tools_cache"] = _Tools(params, self.__dict__.get("forms_"))
         return tools
+
+    def __getstate__(self) -> dict:
+        """Without the per-word caches (character columns, the analyser's words; the analyser is rebuilt from
+        the parameters and ``forms_``): a pickled model stays the size of its file, however much it scored."""
+        state = super().__getstate__()
+        state.pop("_char_columns", None)
+        state.pop("_tools_cache", None)
+        return state
 
     @property
     def analyzer(self) -> Analyzer:
         return self._tools.analyzer
+
+    @property
+    def forms(self) -> WordForms:
+        """How words are stemmed now: a loaded model's table (``forms_``); nltk in a model fitted in this process."""
+        return self._tools.forms
 
     @property
     def weights(self) -> dict[str, float]:
@@ -321,16 +342,18 @@ class ToneFeatures(TransformerMixin, BaseEstimator):
                     surfaces.update((f, s.lower()) for f, s in pairs)
                 else:
                     counts[name] = Counter(fast(tokens))
-            out.append(Analysed(text, tools.key, counts, surfaces))
+            out.append(Analysed(text, tools.key, counts, surfaces, tools.forms))
         return out
 
     # -- fitting --------------------------------------------------------
     def fit(self, X: Sequence[str], y: object = None) -> ToneFeatures:
         """Vocabularies (terms in at least ``min_df`` texts; any cue) and idf weights from X."""
+        self._unfit_forms()
         self._fit(self.analyse(_texts(X)))
         return self
 
     def fit_transform(self, X: Sequence[str], y: object = None, **fit_params) -> sparse.csr_matrix:
+        self._unfit_forms()
         docs = self.analyse(_texts(X))
         self._fit(docs)
         return self._matrix(docs)
@@ -353,7 +376,26 @@ class ToneFeatures(TransformerMixin, BaseEstimator):
             display = [_display_name(t, surfaces.get(t)) for t in terms] if name == "word" else None
             blocks.append(Block(name, {t: i for i, t in enumerate(terms)}, idf, self.weights[name], display))
         self.blocks_ = blocks
+        self.forms_ = self._fitted_forms(docs)
         self.__dict__["_char_columns"] = {}
+
+    def _unfit_forms(self) -> None:
+        """Refitting stems with nltk again, not with the table of an earlier fit (or of a loaded file)."""
+        self.__dict__.pop("forms_", None)
+        tools = self.__dict__.get("_tools_cache")
+        if tools is not None and not tools.forms.exact:
+            del self.__dict__["_tools_cache"]
+
+    def _fitted_forms(self, docs: list[Analysed]) -> WordForms:
+        """A stem table of the words behind ``docs`` and the cue phrases (the texts may have been analysed
+        by another ToneFeatures with the same settings: training analyses them once for every fold)."""
+        seen = [self._tools.forms] + list({id(d.forms): d.forms for d in docs if d.forms is not None}.values())
+        stems: dict[str, str] = {}
+        negators: set[str] = set()
+        for forms in seen:
+            stems.update(forms.stems)
+            negators.update(forms.negators)
+        return WordForms(stems, negators)
 
     # -- transforming ---------------------------------------------------
     def transform(self, X: Sequence[str]) -> sparse.csr_matrix:

@@ -27,6 +27,7 @@ from tonecls.errors import ModelFileError, ToneclsError
 from tonecls.model import Block, Settings, ToneClassifier, ToneFeatures, ToneModel
 from tonecls.resources import CUES, GAZETTEER, shipped_model_path
 from tonecls.resources import digest as resource_digest
+from tonecls.text import WordForms
 from tonecls.tones import TONES
 
 FORMAT = "tonecls-model"
@@ -94,8 +95,37 @@ def model_meta(model: ToneModel, card: dict | None = None) -> dict:
         ],
         "arrays": {name: hashlib.sha256(_npy_bytes(a)).hexdigest() for name, a in arrays.items()},
         "resources": {name: resource_digest(name) for name in needed_resources(model.settings)},
+        "word_forms": word_forms_meta(getattr(model.features_, "forms_", None) or model.features_.analyzer.forms),
         "card": card or {},
     }
+
+
+def word_forms_meta(forms: WordForms) -> dict:
+    """The stem of every word the model was trained on, and its negators: scoring needs no nltk then."""
+    return {"stems": dict(sorted(forms.stems.items())), "negators": sorted(forms.negators)}
+
+
+def _word_forms(path: Path, meta: dict) -> WordForms | None:
+    """The stored stem table (None in a file written before tables were stored: nltk stems it then)."""
+    stored = meta.get("word_forms")
+    if stored is None:
+        return None
+    stems = stored.get("stems") if isinstance(stored, dict) else None
+    negators = stored.get("negators") if isinstance(stored, dict) else None
+    if (
+        not isinstance(stems, dict)
+        or len(stems) > MAX_FEATURES
+        or not all(isinstance(v, str) and _term(k) and _term(v) for k, v in stems.items())
+        or not isinstance(negators, list)
+        or len(negators) > MAX_FEATURES
+        or not all(isinstance(w, str) and _term(w) for w in negators)
+    ):
+        raise ModelFileError(f"{path}: not a usable tonecls model file (bad stem table)")
+    return WordForms(stems, negators)
+
+
+def _term(word: str) -> bool:
+    return 0 < len(word) <= MAX_TERM_CHARS
 
 
 def save_model(model: ToneModel, path: str | os.PathLike, card: dict | None = None) -> Path:
@@ -329,16 +359,26 @@ def load_model(path: str | os.PathLike | None = None) -> ToneModel:
     card = meta.get("card", {})
     if not isinstance(card, dict):
         raise ModelFileError(f"{path}: not a usable tonecls model file (its card is not an object)")
-    return assemble(settings, blocks, arrays, card, path)
+    return assemble(settings, blocks, arrays, card, path, _word_forms(path, meta))
 
 
 def assemble(
-    settings: Settings, blocks: list[Block], arrays: dict[str, np.ndarray], card: dict, path: Path
+    settings: Settings,
+    blocks: list[Block],
+    arrays: dict[str, np.ndarray],
+    card: dict,
+    path: Path,
+    forms: WordForms | None = None,
 ) -> ToneModel:
-    """A fitted ToneModel from checked parts: the same estimators `fit` makes, with their fitted attributes."""
+    """A fitted ToneModel from checked parts: the same estimators `fit` makes, with their fitted attributes.
+
+    ``forms``: the file's stem table (None in a file written before tables were stored: nltk stems then).
+    """
     model = ToneModel(settings)
     features = ToneFeatures(**settings.feature_params())
     features.blocks_ = blocks
+    if forms is not None:
+        features.forms_ = forms
     classifier = ToneClassifier(
         C=tuple(float(c) for c in arrays["C"]), class_weight=settings.class_weight, random_state=settings.random_state
     )

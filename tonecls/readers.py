@@ -10,7 +10,10 @@ file and line instead of stopping the run:
   or deep nesting is a bad record, not a crash later when it is written out;
 - a bad CSV row is skipped alone: rows are cut where their quotes balance, so
   the reader finds the next row again after it;
-- folders are walked without recursion, sorted, without following links.
+- folders are walked without recursion, sorted, without following links;
+- Parquet is read a record batch at a time, its values made what JSON would hold;
+- a file can be cut into `Span`s that other processes read on their own and
+  that give exactly what reading the whole file gives (`plan_spans`).
 
 `csv.field_size_limit` is process-wide (the csv module keeps no per-reader
 limit), so it is set here, once, to the fixed `CSV_FIELD_LIMIT`.
@@ -25,7 +28,7 @@ import json
 import os
 import re
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, AnyStr
@@ -265,27 +268,42 @@ def binary_lines(
     A line with a NUL byte, bad UTF-8 or more than ``limit`` bytes (default
     `MAX_LINE_BYTES`) comes as a BadLine, and the next line is read as usual.
     """
+    for n, line, _ in placed_lines(binary, path, limit=limit, encoding=encoding):
+        yield n, line
+
+
+def placed_lines(
+    binary: IO[bytes],
+    path: object,
+    *,
+    limit: int | None = None,
+    first_line: int = 1,
+    offset: int = 0,
+    encoding: str | None = None,
+) -> Iterator[tuple[int, str | BadLine, int]]:
+    """`binary_lines` with the byte offset where each line starts, for a stream that starts at ``offset``,
+    on line ``first_line`` of its file (a part of a file read on its own, see `Span`)."""
     limit = MAX_LINE_BYTES if limit is None else limit
     codec = "utf-8" if encoding is None else text_codec(encoding)
-    offset = 0
-    for n, raw in enumerate(_bounded(binary.readline, limit, b"\n", b'"'), start=1):
+    for n, raw in enumerate(_bounded(binary.readline, limit, b"\n", b'"'), start=first_line):
+        start = offset
         if isinstance(raw, _TooLong):
-            yield n, _too_long(n, raw, path, limit)
             offset += raw.size + raw.ended
+            yield n, _too_long(n, raw, path, limit), start
             continue
+        offset += len(raw)
         if b"\x00" in raw:
-            yield n, BadLine("contains NUL bytes: a binary file, not text", path, n, raw.count(b'"'), len(raw))
+            yield n, BadLine("contains NUL bytes: a binary file, not text", path, n, raw.count(b'"'), len(raw)), start
         else:
             try:
                 line = raw.decode("utf-8-sig" if n == 1 and codec == "utf-8" else codec)
             except UnicodeDecodeError as exc:
-                message = f"not valid UTF-8 (byte {offset + exc.start}); save the file as UTF-8"
+                message = f"not valid UTF-8 (byte {start + exc.start}); save the file as UTF-8"
                 if encoding is not None:
-                    message = f"not valid {shown_codec(codec)} (byte {offset + exc.start})"
-                yield n, BadLine(message, path, n, raw.count(b'"'), len(raw))
+                    message = f"not valid {shown_codec(codec)} (byte {start + exc.start})"
+                yield n, BadLine(message, path, n, raw.count(b'"'), len(raw)), start
             else:
-                yield n, _breaks(line)
-        offset += len(raw)
+                yield n, _breaks(line), start
 
 
 def text_stream_lines(stream: IO[str], path: object, *, limit: int | None = None, bom: bool = True) -> Iterator[Line]:
@@ -313,13 +331,16 @@ def _breaks(line: str) -> str:
     return line.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def file_lines(path: str | os.PathLike, *, limit: int | None = None, encoding: str | None = None) -> Iterator[Line]:
+def file_lines(
+    path: str | os.PathLike, *, limit: int | None = None, encoding: str | None = None, span: Span | None = None
+) -> Iterator[Line]:
     """``(line number, text)`` of each line of a file, newline kept; a line that cannot be read comes as a BadLine.
 
     UTF-8 is decoded line by line (a BOM on the first line is dropped); a file
     with a UTF-16 or UTF-32 byte order mark is decoded as a stream. Without a
     BOM, ``encoding`` (named by the user, never guessed) replaces UTF-8. Opening
-    the file is the one failure that raises (InputError naming it).
+    the file is the one failure that raises (InputError naming it). With ``span``
+    (from `plan_spans`, which cuts UTF-8 files only), only the lines of that part of the file.
     """
     shown = shown_path(path)
     try:
@@ -327,6 +348,15 @@ def file_lines(path: str | os.PathLike, *, limit: int | None = None, encoding: s
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", shown) from None
     try:
+        if span is not None and span.start > 0:  # a later part of a UTF-8 file: lines from there to its end
+            fh.seek(span.start)
+            part = _Capped(fh, span.start, span.stop)
+            lines = placed_lines(part, shown, limit=limit, first_line=span.first_line, offset=span.start)
+            for n, line, _ in lines:
+                yield n, line
+            return
+        if span is not None and span.stop is not None:
+            fh = _Capped(fh, 0, span.stop)
         head = fh.read(4)
         found = next(((bom, codec) for bom, codec in _BOMS if head.startswith(bom)), None)
         if found is None:
@@ -371,26 +401,32 @@ def iter_records(
     delimiter: str | None = None,
     encoding: str | None = None,
     on_note: Note | None = None,
+    span: Span | None = None,
 ) -> Iterator[tuple[int, dict | InputError]]:
-    """``(line, record)`` for each row of a JSONL, CSV, TSV or XLSX file, or ``(line, error)`` for a bad row.
+    """``(line, record)`` for each row of a JSONL, CSV, TSV, XLSX or Parquet file, or ``(line, error)`` for a bad row.
 
     The file is read line by line, so memory stays flat however large it is;
     a bad row never stops the rows after it. Only a file that cannot be opened
     raises InputError. ``delimiter`` and ``encoding`` are what the user said of
     a .csv file (see `_iter_csv` for the header that splits on ';' or tab);
     ``on_note`` is told how a file was read when that is not the default.
+    With ``span`` (from `plan_spans`), only that part's rows: the same records,
+    numbered the same, as the whole file gives there.
     """
+    if Path(path).suffix.lower() == PARQUET_SUFFIX:
+        return iter_parquet(path, span=span)
     limit = MAX_LINE_BYTES if limit is None else limit
     suffix = Path(path).suffix.lower()
     if suffix == ".xlsx":
         from tonecls.xlsx import iter_xlsx_records
 
         return iter_xlsx_records(path, shown=shown_path(path), make_record=_csv_record, on_note=on_note)
-    lines = file_lines(path, limit=limit, encoding=encoding)
+    lines = file_lines(path, limit=limit, encoding=encoding, span=span)
+    header = None if span is None else span.header
     if suffix == ".tsv":
-        return _iter_csv(lines, shown_path(path), limit, delimiter="\t")
+        return _iter_csv(lines, shown_path(path), limit, delimiter="\t", header=header)
     if suffix == ".csv":
-        return _iter_csv(lines, shown_path(path), limit, delimiter=delimiter, on_note=on_note)
+        return _iter_csv(lines, shown_path(path), limit, delimiter=delimiter, on_note=on_note, header=header)
     return _iter_jsonl(lines, shown_path(path))
 
 
@@ -501,22 +537,33 @@ def _csv_chunks(lines: Iterator[Line], limit: int) -> Iterator[list[Line] | _Unc
     or a row longer than ``limit``), only the row's first line is given up and
     the lines after it are read again as rows.
     """
+    for chunk, _ in _csv_chunks_placed(lines, limit):
+        yield chunk
+
+
+def _csv_chunks_placed(lines: Iterator[Line], limit: int) -> Iterator[tuple[list[Line] | _Unclosed, bool]]:
+    """`_csv_chunks`, each with whether no line after its start had been read yet (none pushed back): a
+    reader that starts on that chunk's first line reads exactly what follows, so a `Span` may start there."""
     pending: deque[Line] = deque()
 
     def next_line() -> Line | None:
         return pending.popleft() if pending else next(lines, None)
 
-    while (first := next_line()) is not None:
+    while True:
+        clean = not pending
+        first = next_line()
+        if first is None:
+            return
         chunk, quotes, size = [first], _quotes(first[1]), _size(first[1])
         while quotes % 2 and size <= limit and (following := next_line()) is not None:
             chunk.append(following)
             quotes += _quotes(following[1])
             size += _size(following[1])
         if quotes % 2:
-            yield _Unclosed(first, at_end=size <= limit)
+            yield _Unclosed(first, at_end=size <= limit), clean
             pending.extendleft(reversed(chunk[1:]))
         else:
-            yield chunk
+            yield chunk, clean
 
 
 def _chunk_rows(
@@ -565,11 +612,18 @@ SNIFFED = (";", "\t")  # what a spreadsheet exports instead of commas (a Europea
 
 
 def _iter_csv(
-    lines: Iterator[Line], path: str, limit: int, *, delimiter: str | None = None, on_note: Note | None = None
+    lines: Iterator[Line],
+    path: str,
+    limit: int,
+    *,
+    delimiter: str | None = None,
+    on_note: Note | None = None,
+    header: Sequence[str] | None = None,
 ) -> Iterator[tuple[int, dict | InputError]]:
     """Rows of a CSV file as records keyed by its header; ``delimiter`` None means a comma, or ';' or a tab
-    when the header has no 'text' column on commas but has one on that character (said to ``on_note``)."""
-    header: list[str] | None = None
+    when the header has no 'text' column on commas but has one on that character (said to ``on_note``).
+    ``header``: the file's header, for lines that start after it (a `Span`; only comma files are cut)."""
+    header = None if header is None else list(header)
     kind = "TSV" if delimiter == "\t" else "CSV"
     sep = delimiter or ","
     for chunk in _csv_chunks(lines, limit):
@@ -590,7 +644,7 @@ def _iter_csv(
                     message = cells.message.replace("invalid CSV (", f"invalid {kind} header (", 1)
                     yield line, InputError(message, path, line)
                     return
-                header = [h.strip().lower() for h in cells]
+                header = csv_header_names(cells)
                 if "text" not in header:
                     columns = visible(", ".join(header), keep="") or "none"
                     hint = "; give --delimiter if its columns are not separated by commas" if len(header) == 1 else ""
@@ -606,6 +660,10 @@ def _iter_csv(
                 yield line, InputError(f"{len(cells)} cells but the header has {len(header)} columns", path, line)
                 continue
             yield line, _csv_record(header, cells)
+
+
+def csv_header_names(cells: list[str]) -> list[str]:
+    return [h.strip().lower() for h in cells]
 
 
 def _has_text_column(cells: list[str] | InputError) -> bool:
@@ -628,3 +686,260 @@ def _csv_record(header: list[str], cells: list[str]) -> dict:
     if "constructed" in row:
         row["constructed"] = row["constructed"].strip().lower() in ("1", "true", "yes")
     return row
+
+
+# ---------------------------------------------------------------- Parquet
+
+PARQUET_SUFFIX = ".parquet"
+PARQUET_COLUMNS = ("id", "text", "actor", "date", "speaker")  # what `score` reads; other columns are not loaded
+PARQUET_BATCH = 4096  # rows decoded at a time: memory stays about one row group and one batch
+
+
+def pyarrow_parquet():
+    """``pyarrow.parquet``, imported only when a Parquet file is read or written; a one-line error without it."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise InputError("Parquet needs pyarrow: pip install 'tonecls[parquet]'") from None
+    return pq
+
+
+def open_parquet(path: str | os.PathLike):
+    """A ``pyarrow.parquet.ParquetFile``, or an InputError naming the file when it is not one."""
+    pq = pyarrow_parquet()
+    import pyarrow
+
+    shown = shown_path(path)
+    try:
+        return pq.ParquetFile(path)
+    except pyarrow.ArrowException as exc:  # not a Parquet file, or a corrupted footer
+        raise InputError(f"not a readable Parquet file ({_one_line(exc)})", shown) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or _one_line(exc)}", shown) from None
+
+
+def parquet_row_offsets(parquet_file) -> list[int]:
+    """The number of the first row (1-based) of each row group, and one past the last row at the end."""
+    offsets = [1]
+    for i in range(parquet_file.metadata.num_row_groups):
+        offsets.append(offsets[-1] + parquet_file.metadata.row_group(i).num_rows)
+    return offsets
+
+
+def iter_parquet(
+    path: str | os.PathLike, *, span: Span | None = None, batch_size: int = PARQUET_BATCH
+) -> Iterator[tuple[int, dict | InputError]]:
+    """``(row, record)`` for each row of a Parquet file (rows numbered from 1), or ``(row, error)`` for a bad one.
+
+    Only the columns `score` uses are read, one record batch at a time, so
+    memory stays flat however large the file is. Column names match as in CSV,
+    whatever their case. Values become what a JSON Lines record would hold:
+    dates and times as ISO text, NaN as missing. ``span`` reads only its row
+    groups (a part of the file, see `plan_spans`). A file that cannot be opened or has no
+    ``text`` column raises InputError; a part that cannot be decoded ends the
+    file with one error naming the row where it starts.
+    """
+    shown = shown_path(path)
+    pf = open_parquet(path)
+    import pyarrow
+
+    by_lower = {name.lower(): name for name in reversed(pf.schema_arrow.names)}
+    if "text" not in by_lower:
+        columns = visible(", ".join(pf.schema_arrow.names), keep="") or "none"
+        raise InputError(f"Parquet file has no 'text' column (columns: {columns})", shown)
+    wanted = {by_lower[c]: c for c in PARQUET_COLUMNS if c in by_lower}
+    offsets = parquet_row_offsets(pf)
+    stop = pf.metadata.num_row_groups if span is None or span.stop is None else span.stop
+    for group in range(0 if span is None else span.start, stop):
+        row = offsets[group]
+        try:
+            for batch in pf.iter_batches(batch_size=batch_size, row_groups=[group], columns=list(wanted)):
+                for values in batch.to_pylist():
+                    yield row, _parquet_record({wanted[k]: v for k, v in values.items()}, shown, row)
+                    row += 1
+        except (pyarrow.ArrowException, OSError) as exc:
+            yield row, InputError(f"cannot decode rows from here on ({_one_line(exc)})", shown, row)
+            return
+
+
+def _parquet_record(values: dict, path: str, row: int) -> dict | InputError:
+    record = {k: v if k == "text" and isinstance(v, bytes) else _plain(v) for k, v in values.items()}
+    problem = record_problem(record)
+    return record if problem is None else InputError(problem, path, row)
+
+
+def _plain(value: object) -> object:
+    """A Parquet value as JSON would hold it: text, a number, true/false or None."""
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float):
+        return value if value == value and value not in (float("inf"), float("-inf")) else None
+    if hasattr(value, "isoformat"):  # date, time, datetime
+        return value.isoformat()
+    return str(value)  # decimals, bytes, nested values: as text
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())[:200]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+# ---------------------------------------------------------------- parts of a file
+
+
+@dataclass(frozen=True)
+class Span:
+    """A part of a JSONL, CSV or Parquet file that can be read on its own (by another process or machine).
+
+    Read with ``iter_records(path, span=span)``, it gives exactly the records,
+    errors and line numbers that reading the whole file gives there.
+    JSONL and CSV: ``start``/``stop`` are byte offsets where lines start
+    (``stop`` None: the end of the file), ``first_line`` the number of the line
+    at ``start``, and a CSV span after the first carries the file's ``header``.
+    Parquet: ``start``/``stop`` are row group numbers.
+    """
+
+    start: int = 0
+    stop: int | None = None
+    first_line: int = 1
+    header: tuple[str, ...] | None = None
+
+    @property
+    def first(self) -> bool:
+        return self.start == 0
+
+
+class _Capped:
+    """A binary file that ends at ``stop``: what a reader of one `Span` sees."""
+
+    def __init__(self, raw: IO[bytes], pos: int, stop: int | None):
+        self._raw, self._pos, self._stop = raw, pos, stop
+
+    def _allowed(self, size: int) -> int:
+        if self._stop is None:
+            return size
+        left = max(self._stop - self._pos, 0)
+        return left if size is None or size < 0 else min(size, left)
+
+    def read(self, size: int = -1) -> bytes:
+        allowed = self._allowed(size)
+        data = self._raw.read(allowed) if allowed else b""
+        self._pos += len(data)
+        return data
+
+    def readline(self, size: int = -1) -> bytes:
+        allowed = self._allowed(size)
+        data = self._raw.readline(allowed) if allowed else b""
+        self._pos += len(data)
+        return data
+
+    def seek(self, pos: int) -> int:
+        self._pos = self._raw.seek(pos)
+        return self._pos
+
+    def close(self) -> None:
+        self._raw.close()
+
+
+UNCUT_SUFFIXES = (".tsv", ".xlsx")  # read whole by one worker: a spreadsheet, or a header split on tabs
+SPAN_BYTES = 16 * 1024 * 1024  # default size of a part: some 40,000 statements, a few seconds of scoring
+_SCAN_BLOCK = 4 * 1024 * 1024
+
+
+def plan_spans(path: str | os.PathLike, target: int = SPAN_BYTES, *, limit: int | None = None) -> list[Span]:
+    """Parts of about ``target`` bytes that together read as the whole file (one part if it cannot be cut).
+
+    JSONL is cut after a newline (its lines are counted on the way, at disk
+    speed); CSV where a row starts and no line after it has been read (the
+    reader's own grouping decides, so quoted line breaks stay inside their
+    row); Parquet between row groups. A TSV or XLSX file, a file with a UTF-16 or UTF-32 byte
+    order mark, a CSV file whose header cannot be read, or anything that
+    cannot be opened is one part, and its reader reports the problem.
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix in UNCUT_SUFFIXES:
+        return [Span()]
+    try:
+        if suffix == PARQUET_SUFFIX:
+            return _parquet_spans(path, target)
+        size = os.path.getsize(path)
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+        if size <= target or any(head.startswith(bom) for bom, _ in _BOMS):
+            return [Span()]
+        if suffix == ".csv":
+            return _csv_spans(path, target, MAX_LINE_BYTES if limit is None else limit)
+        return _line_spans(path, target, size)
+    except (OSError, InputError):
+        return [Span()]
+
+
+def _line_spans(path: str | os.PathLike, target: int, size: int) -> list[Span]:
+    spans: list[Span] = []
+    start, first_line, line = 0, 1, 1
+    pos = 0  # bytes of the file before the block
+    cut_after = target  # the next cut is at the first line start at or after this offset
+    with open(path, "rb") as fh:
+        while block := fh.read(_SCAN_BLOCK):
+            at = 0  # bytes of the block whose newlines are counted
+            while (want := cut_after - 1 - pos) < len(block):
+                newline = block.find(b"\n", max(want, at))
+                if newline < 0:
+                    break
+                line += block.count(b"\n", at, newline + 1)
+                at = newline + 1
+                cut = pos + at
+                if cut >= size:
+                    break
+                spans.append(Span(start, cut, first_line))
+                start, first_line = cut, line
+                cut_after = cut + target
+            line += block.count(b"\n", at)
+            pos += len(block)
+    spans.append(Span(start, None, first_line))
+    return spans
+
+
+def _csv_spans(path: str | os.PathLike, target: int, limit: int) -> list[Span]:
+    shown = shown_path(path)
+    starts: deque[tuple[int, int]] = deque()  # (line, offset) of lines read and not yet grouped
+
+    def lines() -> Iterator[Line]:
+        with open(path, "rb") as fh:
+            for n, text, offset in placed_lines(fh, shown, limit=limit):
+                starts.append((n, offset))
+                yield n, text
+
+    spans: list[Span] = []
+    header: tuple[str, ...] | None = None
+    start, first_line, cut_after = 0, 1, target
+    for chunk, clean in _csv_chunks_placed(lines(), limit):
+        line = chunk.first[0] if isinstance(chunk, _Unclosed) else chunk[0][0]
+        while starts and starts[0][0] < line:
+            starts.popleft()
+        if header is None:
+            rows = list(_chunk_rows(chunk, shown, limit))
+            cells = rows[0][1] if rows else None
+            if isinstance(cells, InputError) or cells is None or "text" not in csv_header_names(cells):
+                return [Span()]  # the reader reports the bad header
+            header = tuple(csv_header_names(cells))
+            continue
+        offset = starts[0][1]
+        if clean and offset >= cut_after:
+            spans.append(Span(start, offset, first_line, None if start == 0 else header))
+            start, first_line, cut_after = offset, line, offset + target
+    spans.append(Span(start, None, first_line, None if start == 0 else header))
+    return spans
+
+
+def _parquet_spans(path: str | os.PathLike, target: int) -> list[Span]:
+    meta = open_parquet(path).metadata
+    spans: list[Span] = []
+    start, size = 0, 0
+    for group in range(meta.num_row_groups):
+        size += meta.row_group(group).total_byte_size
+        if size >= target and group + 1 < meta.num_row_groups:
+            spans.append(Span(start, group + 1))
+            start, size = group + 1, 0
+    spans.append(Span(start, meta.num_row_groups if spans else None))
+    return spans

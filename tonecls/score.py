@@ -13,26 +13,36 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import chain, islice
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
+from tonecls.batch import CARRIED, score_batch
 from tonecls.dates import DateReader
 from tonecls.documents import DOCUMENT_SUFFIXES, is_document, read_document
 from tonecls.errors import InputError, ToneclsError
 from tonecls.fetch import TIMEOUT, is_url
 from tonecls.model import ToneModel
 from tonecls.output import csv_line, json_line, safe_cell, visible
-from tonecls.readers import MAX_CHARS, decode, iter_records, name_note, shown_path, stdin_lines, walk_files
+from tonecls.readers import (
+    MAX_CHARS,
+    Span,
+    decode,
+    iter_records,
+    name_note,
+    shown_path,
+    stdin_lines,
+    walk_files,
+)
 from tonecls.tones import TONES
 
 TEXT_SUFFIXES = (".txt", ".md")
-TABLE_SUFFIXES = (".jsonl", ".csv", ".tsv", ".xlsx")
+TABLE_SUFFIXES = (".jsonl", ".csv", ".tsv", ".xlsx", ".parquet")
 FOLDER_SUFFIXES = TEXT_SUFFIXES + DOCUMENT_SUFFIXES  # one statement per file, in a folder
-OUTPUT_FORMATS = ("csv", "tsv", "xlsx", "jsonl")
+OUTPUT_FORMATS = ("csv", "tsv", "xlsx", "jsonl", "parquet")
 # Files named explicitly that are known not to be text: said so, rather than "contains NUL bytes".
 NOT_TEXT = frozenset(".doc .docx .odt .ppt .pptx .odp .xls .ods .png .jpg .jpeg .gif .tif .tiff .zip .gz".split())
-CARRIED = ("actor", "date", "speaker")
 TEXT_CELLS = ("id", "actor", "date", "speaker", "text")  # CSV cells that may start like a formula
 CHUNK = 512
 PARALLEL_CHUNK = 4096  # statements per task sent to a worker: pickling costs little per statement
@@ -120,23 +130,30 @@ def iter_inputs(
     for raw in paths:
         if raw == "-":
             yield from _iter_lines(stdin or sys.stdin, options)
-            continue
-        if is_url(raw):
-            yield from _iter_document(raw, visible(raw, keep=""), options)
-            continue
-        path = Path(raw)
-        if path.is_dir():
-            yield from _iter_folder(path, options)
-        elif not path.exists():
-            yield Skip(shown_path(path), "no such file or folder")
-        elif path.suffix.lower() in TABLE_SUFFIXES:
-            yield from _iter_table(path, options)
-        elif is_document(path):
-            yield from _iter_document(path, shown_path(path), options)
-        elif path.suffix.lower() in NOT_TEXT:
-            yield Skip(shown_path(path), f"{path.suffix.lower()} files are not read; save it as text, HTML, PDF or CSV")
+        elif not is_url(raw) and Path(raw).is_dir():
+            yield from _iter_folder(Path(raw), options)
         else:
-            yield from _iter_text_file(path, options)
+            yield from iter_source(raw, options)
+
+
+def iter_source(raw: str, options: ReadOptions | None = None) -> Iterator[Item | Skip | Note]:
+    """The statements of one input that is neither a folder nor '-': a URL, a table, a document or a text file
+    (also what a worker of `score --jobs` reads of a part that holds whole files)."""
+    options = options or ReadOptions()
+    if is_url(raw):
+        yield from _iter_document(raw, visible(raw, keep=""), options)
+        return
+    path = Path(raw)
+    if not path.exists():
+        yield Skip(shown_path(path), "no such file or folder")
+    elif path.suffix.lower() in TABLE_SUFFIXES:
+        yield from iter_table(path, options)
+    elif is_document(path):
+        yield from _iter_document(path, shown_path(path), options)
+    elif path.suffix.lower() in NOT_TEXT:
+        yield Skip(shown_path(path), f"{path.suffix.lower()} files are not read; save it as text, HTML, PDF or CSV")
+    else:
+        yield from _iter_text_file(path, options)
 
 
 def _iter_lines(stream: IO[str], options: ReadOptions) -> Iterator[Item | Skip]:
@@ -183,6 +200,7 @@ def _iter_document(source: str | Path, shown: str, options: ReadOptions) -> Iter
 
 
 def _iter_text_file(path: Path, options: ReadOptions | None = None) -> Iterator[Item | Skip | Note]:
+    """The statement of one text file (its whole text), or why it is skipped."""
     shown = shown_path(path)
     try:
         size = path.stat().st_size
@@ -217,10 +235,13 @@ def checked(item: Item) -> Item | Skip:
     return item
 
 
-def _iter_table(path: Path, options: ReadOptions | None = None) -> Iterator[Item | Skip | Note]:
+def iter_table(
+    path: Path, options: ReadOptions | None = None, span: Span | None = None
+) -> Iterator[Item | Skip | Note]:
+    """The statements of a JSONL, CSV, TSV, XLSX or Parquet file, or of one `Span` of it (read on another machine)."""
     options = options or ReadOptions()
     shown = shown_path(path)
-    note = name_note(path)
+    note = name_note(path) if span is None or span.first else None
     if note:
         yield Note(shown, note.replace("its id shows", "row ids without an id of their own show"))
     notes: list[Note] = []
@@ -228,7 +249,7 @@ def _iter_table(path: Path, options: ReadOptions | None = None) -> Iterator[Item
     def on_note(line: int, message: str) -> None:
         notes.append(Note(f"{shown}:{line}", message))
 
-    records = iter_records(path, delimiter=options.delimiter, encoding=options.encoding, on_note=on_note)
+    records = iter_records(path, delimiter=options.delimiter, encoding=options.encoding, on_note=on_note, span=span)
     try:
         for line, row in records:
             yield from notes
@@ -280,19 +301,13 @@ def _bounded_chunks(items: Iterable[Item], size: int, max_chars: int) -> Iterato
         yield chunk
 
 
-def _score_chunk(model: ToneModel, chunk: list[Item]) -> list[dict]:
-    probs = model.predict_proba([item.text for item in chunk])
-    return [result_row(model, item, p) for item, p in zip(chunk, probs, strict=True)]
-
-
-def result_row(model: ToneModel, item: Item, probs) -> dict:
-    return {
-        "id": item.id,
-        "tones": model.tones_of(probs),
-        "scores": {t: round(float(p), 4) for t, p in zip(TONES, probs, strict=True)},
-        **item.meta,
-        "text": item.text,
-    }
+def _score_chunk(model: ToneModel, chunk: list[Item], render: Render | None = None) -> tuple[Any, int]:
+    """The chunk's rows (or, with ``render``, their rendered text or table) and how many there are."""
+    rows = score_batch(model, [item.text for item in chunk], [{"id": item.id, **item.meta} for item in chunk])
+    if render is None:
+        return rows, len(rows)
+    fmt, raw_cells = render
+    return render_rows(rows, fmt, raw_cells=raw_cells), len(rows)
 
 
 def score_items(
@@ -305,7 +320,37 @@ def score_items(
     on_skip: Callable[[Skip | Note], None] | None = None,
 ) -> Iterator[dict]:
     """Scored rows in input order; skips and notes are kept in ``summary`` and passed to ``on_skip``."""
+    for rows, count in _scored(model, inputs, summary, jobs, chunk_size, on_skip, None):
+        summary.scored += count
+        yield from rows
 
+
+def score_rendered(
+    model: ToneModel,
+    inputs: Iterable[Item | Skip | Note],
+    summary: Summary,
+    *,
+    fmt: str,
+    raw_cells: bool = False,
+    jobs: int = 1,
+    chunk_size: int = CHUNK,
+    on_skip: Callable[[Skip | Note], None] | None = None,
+) -> Iterator[Any]:
+    """`score_items` rendered a chunk at a time as `render_rows` does: what `tonecls score` writes.
+
+    With ``jobs``, the worker processes render their chunks too, so this
+    process only reads the inputs and writes text it is handed: scoring
+    scales with the workers instead of waiting on this one.
+    """
+    for payload, count in _scored(model, inputs, summary, jobs, chunk_size, on_skip, (fmt, raw_cells)):
+        summary.scored += count
+        yield payload
+
+
+Render = tuple[str, bool]  # (format, raw_cells) of `render_rows`, or None for the rows themselves
+
+
+def _scored(model, inputs, summary, jobs, chunk_size, on_skip, render: Render | None) -> Iterator[tuple[Any, int]]:
     def items() -> Iterator[Item]:
         for entry in inputs:
             if isinstance(entry, Unread):
@@ -318,15 +363,48 @@ def score_items(
                 yield entry
 
     if jobs == 1:
-        results: Iterator[list[dict]] = (_score_chunk(model, c) for c in _chunks(items(), chunk_size))
-    else:
-        results = _score_in_parallel(model, items(), jobs=jobs, chunk_size=max(chunk_size, PARALLEL_CHUNK))
-    for rows in results:
-        summary.scored += len(rows)
-        yield from rows
+        return (_score_chunk(model, c, render) for c in _chunks(items(), chunk_size))
+    return _score_in_parallel(model, items(), jobs=jobs, chunk_size=max(chunk_size, PARALLEL_CHUNK), render=render)
 
 
-def _score_in_parallel(model: ToneModel, items: Iterator[Item], *, jobs: int, chunk_size: int) -> Iterator[list[dict]]:
+def render_rows(rows: list[dict], fmt: str, *, raw_cells: bool = False) -> Any:
+    """Rows as `score` writes them: JSON Lines, CSV or TSV lines (no header) as text, an Arrow table for
+    Parquet, or the rows themselves for .xlsx (one sheet, written at the end by `write_xlsx_rows`)."""
+    if fmt == "xlsx":
+        return rows
+    if fmt == "parquet":
+        import pyarrow as pa
+
+        from tonecls.columns import arrow_schema, to_columns
+
+        return pa.Table.from_pydict(to_columns(rows), schema=arrow_schema())
+    if fmt in _DELIMITERS:
+        return "".join(csv_row(row, raw_cells=raw_cells, delimiter=_DELIMITERS[fmt]) for row in rows)
+    return "".join(json_line(row) + "\n" for row in rows)
+
+
+def write_rendered(pieces: Iterable[Any], fh: IO, fmt: str, *, bom: bool = False) -> int:
+    """Write what `render_rows` made to an open file: text after a CSV or TSV header (and a BOM if asked),
+    one Parquet file or one .xlsx sheet. Returns the texts cut to Excel's cell limit (.xlsx)."""
+    if fmt == "parquet":
+        from tonecls.columns import write_tables
+
+        write_tables(pieces, fh)
+        return 0
+    if fmt == "xlsx":
+        return write_xlsx_rows(chain.from_iterable(pieces), fh)
+    if bom:
+        fh.write("\ufeff")
+    if fmt in _DELIMITERS:
+        fh.write(csv_line(csv_header(), delimiter=_DELIMITERS[fmt]))
+    for text in pieces:
+        fh.write(text)
+    return 0
+
+
+def _score_in_parallel(
+    model: ToneModel, items: Iterator[Item], *, jobs: int, chunk_size: int, render: Render | None = None
+) -> Iterator[tuple[Any, int]]:
     """Scored chunks in input order from worker processes that die with this one; one chunk is scored here."""
     from tonecls.workers import ordered_map
 
@@ -336,13 +414,13 @@ def _score_in_parallel(model: ToneModel, items: Iterator[Item], *, jobs: int, ch
     if first is None:
         return
     if second is None:  # starting processes would cost more than they save
-        yield _score_chunk(model, first)
+        yield _score_chunk(model, first, render)
         return
     path = getattr(model, "path_", None)
     source = str(path) if path is not None else model  # a model never saved travels pickled, once per worker
     workers = jobs if jobs > 0 else (os.cpu_count() or 1)
     yield from ordered_map(
-        _score_in_worker,
+        partial(_score_in_worker, render=render),
         chain([first, second], chunks),
         workers=workers,
         initializer=_init_worker,
@@ -378,11 +456,11 @@ def _init_worker(source: str | ToneModel, digest: str) -> None:
         _worker_model = exc
 
 
-def _score_in_worker(chunk: list[Item]) -> list[dict]:
+def _score_in_worker(chunk: list[Item], render: Render | None = None) -> tuple[Any, int]:
     if isinstance(_worker_model, ToneclsError):
         raise _worker_model
     assert _worker_model is not None, "_init_worker did not run"
-    return _score_chunk(_worker_model, chunk)
+    return _score_chunk(_worker_model, chunk, render)
 
 
 def csv_header(rows_meta: Iterable[str] = CARRIED) -> list[str]:
@@ -403,29 +481,42 @@ def _table_row(row: dict, cell: Callable[[object], object]) -> list[object]:
 TEXT_COLUMNS = (0, *range(2 + len(TONES), 2 + len(TONES) + len(CARRIED) + 1))  # id, carried fields and text
 
 
-def write_rows(rows: Iterable[dict], fh: IO[str], fmt: str, *, raw_cells: bool = False, bom: bool = False) -> None:
-    """Write rows as CSV, TSV or JSON Lines to an open text stream (.xlsx: `write_xlsx_rows`).
+def write_rows(rows: Iterable[dict], fh: IO, fmt: str, *, raw_cells: bool = False, bom: bool = False) -> None:
+    """Write rows as CSV, TSV or JSON Lines to an open text stream, or as Parquet to an open binary one
+    (.xlsx: `write_xlsx_rows`).
 
     In CSV and TSV, a text cell that a spreadsheet would run as a formula
     (=, +, -, @ ...) gets a leading ``'`` unless ``raw_cells``; scores are
     numbers and left alone. ``bom`` starts the file with a UTF-8 byte order
     mark, by which Excel knows the file is UTF-8.
     """
+    if fmt == "parquet":
+        from tonecls.columns import write_parquet
+
+        write_parquet(rows, fh)
+        return
     if bom:
         fh.write("\ufeff")
     if fmt in ("csv", "tsv"):
-        delimiter = "\t" if fmt == "tsv" else ","
-
-        def cell(value: object) -> str:
-            text = "" if value is None else str(value)
-            return text if raw_cells else safe_cell(text)
-
-        fh.write(csv_line(csv_header(), delimiter=delimiter))
+        fh.write(csv_line(csv_header(), delimiter=_DELIMITERS[fmt]))
         for row in rows:
-            fh.write(csv_line(_table_row(row, cell), delimiter=delimiter))
+            fh.write(csv_row(row, raw_cells=raw_cells, delimiter=_DELIMITERS[fmt]))
     else:
         for row in rows:
             fh.write(json_line(row) + "\n")
+
+
+_DELIMITERS = {"csv": ",", "tsv": "\t"}
+
+
+def csv_row(row: dict, *, raw_cells: bool = False, delimiter: str = ",") -> str:
+    """One scored row as a line of `score`'s CSV or TSV output (text cells made formula-safe unless ``raw_cells``)."""
+
+    def cell(value: object) -> str:
+        text = "" if value is None else str(value)
+        return text if raw_cells else safe_cell(text)
+
+    return csv_line(_table_row(row, cell), delimiter=delimiter)
 
 
 def write_xlsx_rows(rows: Iterable[dict], fh: IO[bytes]) -> int:
@@ -438,9 +529,14 @@ def write_xlsx_rows(rows: Iterable[dict], fh: IO[bytes]) -> int:
 
 
 def output_format(path: str | None) -> str:
+    """``csv``, ``tsv``, ``xlsx``, ``jsonl`` or ``parquet`` from the output's extension (stdout: JSON Lines)."""
     if path is None or path == "-":
         return "jsonl"
     suffix = Path(path).suffix.lower()
     if suffix[1:] not in OUTPUT_FORMATS:
-        raise ToneclsError(f"{path}: output must end in .csv, .tsv, .xlsx or .jsonl (JSON Lines)")
+        raise ToneclsError(f"{path}: output must end in .csv, .tsv, .xlsx, .jsonl (JSON Lines) or .parquet")
+    if suffix == ".parquet":
+        from tonecls.readers import pyarrow_parquet
+
+        pyarrow_parquet()  # now, not after scoring everything
     return suffix[1:]

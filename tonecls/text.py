@@ -1,20 +1,22 @@
 """Turn a statement into the tokens and features the model weighs.
 
-Everything here uses parts of nltk that need no downloaded data: the
-Snowball stemmer and nltk's negation pattern. Words are split with a plain
-compiled regular expression: nltk's RegexpTokenizer gives the same tokens
-but wraps the pattern in a timer that made tokenizing three times slower on
-the scoring path. Per-word work (stemming, negation test, character n-grams)
-is cached on the Analyzer, because batch scoring sees the same words again
-and again.
+Words are stemmed and tested for negation by `WordForms`: a model being
+trained uses nltk's Snowball stemmer and negation pattern (no downloaded data
+needed) and records every word it reduces; a loaded model looks its words up
+in the table its file stores and never imports nltk, whose package import
+alone costs more than a whole `tonecls classify` otherwise. Words are split
+with a plain compiled regular expression: nltk's RegexpTokenizer gives the
+same tokens but wraps the pattern in a timer that made tokenizing three times
+slower on the scoring path. Per-word work (stemming, negation test, character
+n-grams) is cached on the Analyzer, because batch scoring sees the same words
+again and again; the caches are left out when a model is pickled.
 """
 
 from __future__ import annotations
 
+import threading
 import unicodedata
-
-from nltk.sentiment.util import NEGATION_RE
-from nltk.stem.snowball import SnowballStemmer
+from collections.abc import Callable, Iterable
 
 from tonecls.gazetteer import Gazetteer
 from tonecls.words import split_words
@@ -40,6 +42,93 @@ def is_placeholder(feature: str) -> bool:
     return feature.startswith("__")
 
 
+# The negation rule, written for tonecls (tests/test_word_forms.py checks that it marks exactly the words
+# nltk's NEGATION_RE marks): a plain negative, an auxiliary's contraction written without its apostrophe
+# ("dont", "cant"), or any word holding "n't".
+_PLAIN_NEGATIVES = frozenset({"no", "not", "never", "none", "nothing", "nowhere", "noone"})
+_AUXILIARIES = ("have", "has", "had", "ca", "could", "should", "wo", "would", "do", "does", "did", "is", "are", "ai")
+NEGATORS = _PLAIN_NEGATIVES | {aux + "nt" for aux in _AUXILIARIES}
+
+
+def negation_rule(word: str) -> bool:
+    """Whether a lower-cased word negates what follows it: "not", "never", "don't", "cant", "isn't"..."""
+    return word in NEGATORS or "n't" in word
+
+
+MAX_RECORDED = 500_000  # words a training WordForms remembers (a corpus's vocabulary is far smaller)
+
+
+class WordForms:
+    """A word's stem and whether it is a negator, the same at training and at scoring time.
+
+    Without ``stems`` (a model being trained) it is exact: nltk's Snowball
+    stemmer and NEGATION_RE, imported on first use, and every word reduced
+    is recorded, so that the model file can store the table. With ``stems``
+    (a loaded model) words are looked up there; a word no training text held
+    is stemmed with PyStemmer (the Snowball algorithm in C; its current
+    revision differs from nltk's on about 0.2% of words, which is why the
+    training words are looked up) and tested with `negation_rule`. nltk is
+    never imported then.
+    """
+
+    def __init__(self, stems: dict[str, str] | None = None, negators: Iterable[str] = ()):
+        self.exact = stems is None
+        self.stems: dict[str, str] = {} if stems is None else dict(stems)
+        self.negators: set[str] = set(negators)
+        self._local = threading.local()  # PyStemmer's stemmers must not be shared between threads
+
+    def __getstate__(self) -> dict:
+        return {"exact": self.exact, "stems": self.stems, "negators": self.negators}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._local = threading.local()
+
+    def stem(self, word: str) -> str:
+        """The stem of a lower-cased word."""
+        found = self.stems.get(word)
+        if found is not None:
+            return found
+        stem = self._stemmer()(word)
+        if self.exact and len(self.stems) < MAX_RECORDED:
+            self.stems[word] = stem
+        return stem
+
+    def is_negator(self, word: str) -> bool:
+        """Whether a lower-cased word starts a negation's scope."""
+        if word in self.negators:
+            return True
+        if not self.exact:
+            return negation_rule(word)
+        from nltk.sentiment.util import NEGATION_RE
+
+        found = NEGATION_RE.search(word) is not None
+        if found and len(self.negators) < MAX_RECORDED:
+            self.negators.add(word)
+        return found
+
+    def _stemmer(self) -> Callable[[str], str]:
+        stem = getattr(self._local, "stem", None)
+        if stem is None:
+            stem = self._local.stem = _exact_stemmer() if self.exact else _fast_stemmer()
+        return stem
+
+
+def _exact_stemmer() -> Callable[[str], str]:
+    from nltk.stem.snowball import SnowballStemmer
+
+    return SnowballStemmer("english").stem
+
+
+def _fast_stemmer() -> Callable[[str], str]:
+    """PyStemmer's English stemmer without its own cache (the Analyzer caches words); nltk's where it is missing."""
+    try:
+        import Stemmer
+    except ImportError:
+        return _exact_stemmer()
+    return Stemmer.Stemmer("english", 0).stemWord
+
+
 class Analyzer:
     """Statement text to tokens, word n-grams and character n-grams."""
 
@@ -52,6 +141,7 @@ class Analyzer:
         word_ngrams: tuple[int, int] = (1, 2),
         char_ngrams: tuple[int, int] | None = None,
         gazetteer: Gazetteer | None = None,
+        forms: WordForms | None = None,
     ):
         self.stem = stem
         self.negation = negation
@@ -61,9 +151,18 @@ class Analyzer:
         if gazetteer is None and mask_actors:
             gazetteer = Gazetteer.load()
         self._gazetteer = gazetteer
-        self._stemmer = SnowballStemmer("english")
+        self.forms = WordForms() if forms is None else forms
         self._words: dict[str, tuple[str, int]] = {}
         self._chars: dict[str, list[str]] = {}
+
+    def __getstate__(self) -> dict:
+        """Without the per-word caches: a pickled model (sent to a worker) stays the size of its file."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("_words", "_chars")}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._words = {}
+        self._chars = {}
 
     def words(self, text: str) -> list[str]:
         return split_words(normalise(text))
@@ -76,8 +175,8 @@ class Analyzer:
         elif low in _SCOPE_ENDS:
             info = ((low, surface), 2)
         else:
-            feature = self._stemmer.stem(low) if self.stem else low
-            info = ((feature, surface), 1 if self.negation and NEGATION_RE.search(low) else 0)
+            feature = self.forms.stem(low) if self.stem else low
+            info = ((feature, surface), 1 if self.negation and self.forms.is_negator(low) else 0)
         if len(self._words) > 500_000:
             self._words.clear()
         self._words[surface] = info

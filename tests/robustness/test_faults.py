@@ -540,10 +540,10 @@ def test_workers_end_when_their_parent_is_killed(tmp_path):
 
 
 def test_two_jobs_write_the_same_bytes_as_one(tmp_path):
-    src = statements_file(tmp_path / "in.jsonl", 10_000)  # three chunks, so the pool really runs
+    src = statements_file(tmp_path / "in.jsonl", 10_000)  # parts of 64 KB: about 14, so the pool really runs
     one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
     assert invoke("score", src, "--out", one, "-q", "--jobs", "1").exit_code == 0
-    result = invoke("score", src, "--out", two, "-q", "--jobs", "2")
+    result = invoke("score", src, "--out", two, "-q", "--jobs", "2", "--part-size", "64KB")
     assert result.exit_code == 0, result.output
     assert two.read_bytes() == one.read_bytes()
 

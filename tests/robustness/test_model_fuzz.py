@@ -174,6 +174,9 @@ META_PATHS = [
     ("arrays", "coef"),
     ("resources",),
     ("resources", "gazetteer.tsv"),
+    ("word_forms",),
+    ("word_forms", "stems"),
+    ("word_forms", "negators"),
     ("card",),
 ]
 
