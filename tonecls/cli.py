@@ -336,6 +336,7 @@ def score(
         check_output_folder(out, overwrite=force)
     elif out is not None and out != "-":
         check_writable(out, overwrite=force)  # now, not after scoring everything
+        _refuse_input_as_output(out, inputs)
     summary = Summary()
     options = ReadOptions(encoding=encoding, delimiter=delimiter, dates=DateReader(date_format), timeout=timeout)
     show = not quiet
@@ -558,6 +559,16 @@ def train(data, out, force, folds, repeats, seed, overrides, quiet, json_) -> No
     click.echo(f"\nwrote {path} and {card_path}")
 
 
+def _refuse_input_as_output(out: str, inputs: tuple[str, ...]) -> None:
+    """--force replaces an output file, never one of the inputs (a label file would lose its labels)."""
+    target = Path(out).resolve()
+    for raw in inputs:
+        if raw == "-" or "://" in raw:
+            continue
+        if Path(raw).resolve() == target:
+            raise ToneclsError(f"{out}: is one of the inputs; write the scores to another file")
+
+
 def _parse_overrides(overrides: tuple[str, ...]) -> dict:
     out = {}
     for item in overrides:
@@ -692,6 +703,7 @@ def info(model_path: str | None, json_: bool) -> None:
         tonecls info
     """
     from tonecls.card import render_card
+    from tonecls.errors import ModelFileError
     from tonecls.model_file import read_meta
     from tonecls.output import to_json, visible
 
@@ -701,11 +713,16 @@ def info(model_path: str | None, json_: bool) -> None:
 
         path = default_model_path()
     meta, _ = read_meta(path)
-    if json_:
-        click.echo(to_json(meta["card"]))
-    else:
+    card = meta.get("card", {})
+    try:
+        if not isinstance(card, dict):
+            raise TypeError("not an object")
+        rendered = to_json(card) if json_ else render_card(card)
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:  # a card written by hand or by an attacker
+        raise ModelFileError(f"{path}: its model card is malformed ({type(exc).__name__})") from None
+    if not json_:
         click.echo(visible(f"model file: {path} (format version {meta['format_version']})", keep=""))
-        click.echo(visible(render_card(meta["card"])))
+    click.echo(rendered if json_ else visible(rendered))
 
 
 @cli.command()

@@ -36,11 +36,13 @@ META_NAME = "model.json"
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 BLOCK_NAMES = ("word", "char", "cue")
 # Bounds no real model comes near (the shipped one has about 12,000 features and unpacks to under 1 MB).
-MAX_FEATURES = 2_000_000
+MAX_FEATURES = 1_000_000
 MAX_TERM_CHARS = 1_000
 MAX_BLOCK_WEIGHT = 100.0
 MAX_MEMBERS = 16
-MAX_META_BYTES = 128 * 2**20
+MAX_META_BYTES = 64 * 2**20
+MAX_JSON_VALUES = 3 * MAX_FEATURES + 100_000  # terms, display names and the rest of model.json
+MAX_JSON_OBJECTS = 20_000  # the shipped model.json has a few hundred
 MAX_ARRAY_BYTES = len(TONES) * MAX_FEATURES * 8 + 4096
 MAX_TOTAL_BYTES = 256 * 2**20
 MAX_FILE_BYTES = 256 * 2**20
@@ -240,8 +242,22 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
 
 
 def _parse_meta(path: Path, data: bytes, *, any_version: bool = False) -> dict:
+    # Parsed JSON takes tens of bytes of memory per byte of tiny values ("{}," or "1,"): bound the number of
+    # values and of objects by what a real model holds (a term and its display name per feature), before
+    # and while parsing, so that a small file cannot cost gigabytes.
+    if data.count(b",") > MAX_JSON_VALUES:
+        raise ModelFileError(f"{path}: not a tonecls model file ({META_NAME} holds more values than a model has)")
+    objects = 0
+
+    def counted(pairs: list) -> dict:
+        nonlocal objects
+        objects += 1
+        if objects > MAX_JSON_OBJECTS:
+            raise ValueError(f"more than {MAX_JSON_OBJECTS:,} objects")
+        return dict(pairs)
+
     try:
-        meta = json.loads(data.decode("utf-8"))
+        meta = json.loads(data.decode("utf-8"), object_pairs_hook=counted)
     except (ValueError, RecursionError) as exc:  # bad UTF-8 or JSON, numbers past Python's digit limit, deep nesting
         raise ModelFileError(
             f"{path}: not a tonecls model file ({META_NAME} is not valid JSON: {_one_line(exc)})"

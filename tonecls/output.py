@@ -125,13 +125,15 @@ def json_line(obj: object) -> str:
     return _JSON_UNSAFE.sub(_json_escaped, json.dumps(obj, ensure_ascii=False))
 
 
-_CSV_QUOTED = re.compile('[",\r\n]')
-_TSV_QUOTED = re.compile('["\t\r\n]')
+# Also quoted: ";" and tab in CSV, "," and ";" in TSV. A spreadsheet set to another list separator (";" in
+# much of Europe) splits an unquoted cell there, and a piece starting with "=" would run as a formula.
+_CSV_QUOTED = re.compile('[",;\t\r\n]')
+_TSV_QUOTED = re.compile('["\t,;\r\n]')
 _FORMULA = re.compile("'*[=+\\-@\t\r\n]")
 
 
 def csv_line(cells: Iterable[object], delimiter: str = ",") -> str:
-    """One CSV row ending in "\\n": a cell holding the delimiter, a quote, CR or LF is quoted.
+    """One CSV row ending in "\\n": a cell holding a delimiter (",", ";" or tab), a quote, CR or LF is quoted.
 
     csv.writer with ``lineterminator="\\n"`` leaves a lone CR unquoted, and
     every reader then takes it for the end of the row. With a tab as delimiter

@@ -26,6 +26,7 @@ from tonecls.batch import score_batch
 from tonecls.errors import ToneclsError
 from tonecls.explain import evidence
 from tonecls.model import ToneModel
+from tonecls.output import visible
 from tonecls.tones import COLOURS, DEFINITIONS, TONES
 
 if TYPE_CHECKING:
@@ -563,7 +564,8 @@ class ToneHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args) -> None:
         if self.server.log is not None:
-            self.server.log(f"{self.address_string()} {format % args}")
+            # The request line is the client's: escape sequences in it must not reach the operator's terminal.
+            self.server.log(visible(f"{self.address_string()} {format % args}", keep=""))
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """Errors http.server raises itself (bad request line, unknown method) are JSON like ours."""

@@ -1,0 +1,91 @@
+"""Cases the re-run of the hostile-input probe still found open, each fixed and kept fixed here."""
+
+import io
+import json
+import zipfile
+
+import pytest
+from click.testing import CliRunner
+
+from tonecls import model_file
+from tonecls.cli import cli
+from tonecls.errors import ModelFileError
+from tonecls.output import csv_line, visible
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def test_a_formula_after_a_semicolon_is_quoted_in_csv():
+    """A spreadsheet set to ';' as list separator would split the cell and run the second part."""
+    line = csv_line(["s1", "We condemn the attack;=cmd|' /C calc'!A0"])
+    assert line == "s1,\"We condemn the attack;=cmd|' /C calc'!A0\"\n"
+    assert csv_line(["a\tb", "c,d"], delimiter="\t") == '"a\tb"\t"c,d"\n'
+
+
+def test_score_refuses_to_write_over_one_of_its_inputs(tmp_path):
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text('{"id": "a", "text": "We condemn it.", "labels": ["condemnation"]}\n', encoding="utf-8")
+    before = labels.read_bytes()
+    result = invoke("score", labels, "--out", labels, "--force")
+    assert result.exit_code == 1 and "is one of the inputs" in result.output
+    assert labels.read_bytes() == before
+
+
+def test_the_server_log_shows_escape_sequences_escaped():
+    from tonecls.serve import ToneHandler
+
+    logged = []
+
+    class Server:
+        log = logged.append
+
+    handler = ToneHandler.__new__(ToneHandler)
+    handler.server = Server()
+    handler.client_address = ("127.0.0.1", 1)
+    handler.log_message('"%s" %s', "GET /\x1b]0;PWNED\x07 HTTP/1.1", "404")
+    assert logged and "\x1b" not in logged[0] and "\x07" not in logged[0]
+    assert visible("\x1b]0;PWNED\x07", keep="") in logged[0]
+
+
+def small_model_json(pad: bytes) -> bytes:
+    return b'{"format": "tonecls-model", "format_version": 2, "pad": [' + pad + b"{}]}"
+
+
+@pytest.mark.parametrize("unit", [b"{},", b"1,"])
+def test_a_small_model_json_of_many_tiny_values_is_refused_before_it_costs_memory(tmp_path, monkeypatch, unit):
+    monkeypatch.setattr(model_file, "MAX_JSON_VALUES", 1000)
+    monkeypatch.setattr(model_file, "MAX_JSON_OBJECTS", 1000)
+    path = tmp_path / "amp.model"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("model.json", small_model_json(unit * 5000))
+    with pytest.raises(ModelFileError, match="holds more values than a model has"):
+        model_file.read_meta(path)
+
+
+def test_too_many_objects_are_refused_while_parsing(tmp_path, monkeypatch):
+    monkeypatch.setattr(model_file, "MAX_JSON_OBJECTS", 100)
+    items = ", ".join(f'"k{i}": {{}}' for i in range(150))
+    path = tmp_path / "objects.model"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("model.json", ("{" + items + "}").encode())
+    with pytest.raises(ModelFileError, match="more than 100 objects"):
+        model_file.read_meta(path)
+
+
+def test_info_refuses_a_malformed_card_in_one_line(tiny_model_path, tmp_path):
+    with zipfile.ZipFile(tiny_model_path) as zin:
+        members = {name: zin.read(name) for name in zin.namelist()}
+    meta = json.loads(members["model.json"])
+    meta["card"] = {"counts": "many", "thresholds": [1, 2], "versions": 7}
+    members["model.json"] = json.dumps(meta).encode()
+    path = tmp_path / "card.model"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zout:
+        for name, data in members.items():
+            zout.writestr(name, data)
+    path.write_bytes(buf.getvalue())
+    result = invoke("info", "--model", path)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.count("\n") == 1 and "its model card is malformed" in result.output
