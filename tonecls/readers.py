@@ -27,6 +27,7 @@ import io
 import json
 import os
 import re
+import stat
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -143,12 +144,33 @@ def _ascii_lines(codec: str) -> bool:
         return False
 
 
-def read_text_file(path: str | os.PathLike, encoding: str | None = None) -> str:
-    """A whole text file, decoded as `decode` does; an unreadable file is an InputError naming it."""
+MAX_TEXT_FILE_BYTES = 64 * 2**20  # an article or a statement; a larger "text" file is not one
+
+
+def regular_file(path: str | os.PathLike) -> None:
+    """Refuse, in one line, a name that is not a regular file: a pipe never ends, /dev/zero never stops."""
     try:
-        data = Path(path).read_bytes()
+        mode = os.stat(path).st_mode
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", shown_path(path)) from None
+    if stat.S_ISDIR(mode):
+        raise InputError("is a folder, not a file", shown_path(path))
+    if not stat.S_ISREG(mode):
+        raise InputError(
+            "not a regular file (a pipe, socket or device); save what it holds to a file", shown_path(path)
+        )
+
+
+def read_text_file(path: str | os.PathLike, encoding: str | None = None) -> str:
+    """A whole text file, decoded as `decode` does; an unreadable or oversized file is an InputError naming it."""
+    regular_file(path)
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_TEXT_FILE_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", shown_path(path)) from None
+    if len(data) > MAX_TEXT_FILE_BYTES:
+        raise InputError(f"too large to read as one text (over {MAX_TEXT_FILE_BYTES:,} bytes)", shown_path(path))
     return decode(data, shown_path(path), encoding)
 
 
@@ -343,6 +365,7 @@ def file_lines(
     (from `plan_spans`, which cuts UTF-8 files only), only the lines of that part of the file.
     """
     shown = shown_path(path)
+    regular_file(path)
     try:
         fh = open(path, "rb")  # noqa: SIM115 - closed in the finally below, after the generator is done
     except OSError as exc:

@@ -31,6 +31,7 @@ from tonecls.readers import (
     decode,
     iter_records,
     name_note,
+    regular_file,
     shown_path,
     stdin_lines,
     walk_files,
@@ -202,6 +203,11 @@ def _iter_document(source: str | Path, shown: str, options: ReadOptions) -> Iter
 def _iter_text_file(path: Path, options: ReadOptions | None = None) -> Iterator[Item | Skip | Note]:
     """The statement of one text file (its whole text), or why it is skipped."""
     shown = shown_path(path)
+    try:
+        regular_file(path)
+    except InputError as exc:
+        yield Skip(shown, exc.message)
+        return
     try:
         size = path.stat().st_size
         if size > 4 * MAX_CHARS:  # more than 4 bytes a character even in UTF-32: too long, whatever it holds

@@ -74,7 +74,10 @@ def iter_xlsx_records(
         if len(sheets) > 1 and on_note:
             on_note(1, f"only the first of {len(sheets)} sheets ('{visible(sheets[0].title, keep='')}') is read")
         header: list[str] | None = None
-        rows = _sheet_rows(sheets[0], shown)
+        sheet = sheets[0]
+        if hasattr(sheet, "reset_dimensions"):  # read-only mode trusts the file's own, possibly stale, row count
+            sheet.reset_dimensions()
+        rows = _sheet_rows(sheet, shown)
         for number, cells in rows:
             if isinstance(cells, InputError):
                 yield number, cells

@@ -89,3 +89,48 @@ def test_info_refuses_a_malformed_card_in_one_line(tiny_model_path, tmp_path):
     result = invoke("info", "--model", path)
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert result.output.count("\n") == 1 and "its model card is malformed" in result.output
+
+
+def test_an_xlsx_with_a_stale_row_count_is_read_whole(tmp_path):
+    """openpyxl's read-only mode trusts the sheet's recorded dimension; a stale one must not hide rows."""
+    openpyxl = pytest.importorskip("openpyxl", reason="the xlsx extra is part of the test extra")
+    import re
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["id", "text"])
+    for i in range(10):
+        sheet.append([f"r{i}", f"We condemn the attack number {i}."])
+    path = tmp_path / "stale.xlsx"
+    book.save(path)
+    with zipfile.ZipFile(path) as zin:
+        members = {name: zin.read(name) for name in zin.namelist()}
+    sheet_xml = "xl/worksheets/sheet1.xml"
+    members[sheet_xml] = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:B3"/>', members[sheet_xml])
+    with zipfile.ZipFile(path, "w") as zout:
+        for name, data in members.items():
+            zout.writestr(name, data)
+    out = tmp_path / "out.jsonl"
+    result = invoke("score", path, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 10
+
+
+@pytest.mark.parametrize("command", ["score", "extract"])
+def test_a_pipe_or_device_named_as_input_is_refused_at_once(tmp_path, command):
+    import os
+    import signal
+
+    fifo = tmp_path / "x.txt"
+    os.mkfifo(fifo)
+    good = tmp_path / "good.txt"
+    good.write_text("The ministry condemned the shelling, the spokesperson said.\n", encoding="utf-8")
+    old = signal.signal(signal.SIGALRM, lambda *a: (_ for _ in ()).throw(TimeoutError("hung on a pipe")))
+    signal.alarm(20)
+    try:
+        result = invoke(command, fifo, "/dev/zero", good)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("not a regular file") == 2 and "Traceback" not in result.output
