@@ -148,9 +148,10 @@ def _row(name: str, seeds: int, found: int, extracted: int, good: int) -> dict:
     }
 
 
-def table(result: dict) -> str:
+def table(result: dict, reference: str = "seed statements", matching: str = "matching a seed") -> str:
+    """Per article and overall: recall against the reference list, precision of what was extracted."""
     lines = [
-        "| article | seed statements | found | recall | extracted | matching a seed | precision |",
+        f"| article | {reference} | found | recall | extracted | {matching} | precision |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in [*result["articles"], result["overall"]]:
@@ -212,17 +213,7 @@ def splits(articles_dir: Path = ARTICLES) -> dict[str, list[str]]:
 
 
 def new_table(result: dict) -> str:
-    lines = [
-        "| article | gold statements | found | recall | extracted | matching gold | precision |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    for r in [*result["articles"], result["overall"]]:
-        name = f"**{r['article']}**" if r["article"] == "overall" else r["article"]
-        lines.append(
-            f"| {name} | {r['seeds']} | {r['found']} | {r['recall']} | {r['extracted']} | {r['matching']} "
-            f"| {r['precision']} |"
-        )
-    return "\n".join(lines)
+    return table(result, reference="gold statements", matching="matching gold")
 
 
 def summary_table(seed: dict | None, new: dict[str, dict], loose: dict[str, dict]) -> str:

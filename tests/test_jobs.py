@@ -36,15 +36,21 @@ def mixed_inputs(folder: Path) -> list[Path]:
     return [jsonl, texts_folder, folder / "missing.csv", csv]
 
 
-@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
-def test_two_jobs_on_parts_give_the_bytes_skips_and_counts_of_one(tmp_path, suffix):
-    src = mixed_inputs(tmp_path)
+def one_and_two_jobs(tmp_path, src, suffix):
+    """Score ``src`` with one process and with two jobs on 1 KB parts; assert the same bytes and notes."""
     one, two = tmp_path / f"one{suffix}", tmp_path / f"two{suffix}"
     first = run("score", *src, "--out", one)
     second = run("score", *src, "--out", two, "--jobs", "2", "--part-size", "1KB")
     assert first.exit_code == second.exit_code == 0, second.output
     assert two.read_bytes() == one.read_bytes()
     assert second.stderr.replace(str(two), str(one)) == first.stderr
+    return first
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_two_jobs_on_parts_give_the_bytes_skips_and_counts_of_one(tmp_path, suffix):
+    src = mixed_inputs(tmp_path)
+    first = one_and_two_jobs(tmp_path, src, suffix)
     assert "in.jsonl:6: skipped: invalid JSON" in first.stderr and "empty.md: skipped: empty file" in first.stderr
     assert first.stderr.splitlines()[-1].endswith("skipped 5 inputs")
 
@@ -115,11 +121,6 @@ def test_two_jobs_read_documents_spreadsheets_and_dates_as_one_process_does(tmp_
     pytest.importorskip("pypdf", reason="needs the pdf extra")
     src = documents_and_spreadsheets(tmp_path)
     assert len([p for p in plan_parts([str(p) for p in src], 1024) if isinstance(p, Part)]) > 5
-    one, two = tmp_path / f"one{suffix}", tmp_path / f"two{suffix}"
-    first = run("score", *src, "--out", one)
-    second = run("score", *src, "--out", two, "--jobs", "2", "--part-size", "1KB")
-    assert first.exit_code == second.exit_code == 0, second.output
-    assert two.read_bytes() == one.read_bytes()
-    assert second.stderr.replace(str(two), str(one)) == first.stderr
+    first = one_and_two_jobs(tmp_path, src, suffix)
     assert first.stderr.count("warning: date") == 1 and "80 dates not read" in first.stderr
     assert "not read: 1 .docx, 1 .png" in first.stderr and "separated by ';'" in first.stderr
