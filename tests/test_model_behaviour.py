@@ -48,7 +48,10 @@ def test_not_condemning_anyone_is_not_condemnation(shipped):
     assert tones(shipped, "We do not condemn anyone; we simply call for calm.") == {"conciliation"}
 
 
-@pytest.mark.xfail(strict=True, reason="no out-of-vocabulary note yet: the model says 'no tone' about French")
 def test_a_statement_in_french_is_flagged_not_scored_with_confidence(shipped):
     result = shipped.classify("Nous condamnons fermement cette violation inacceptable de notre souveraineté.")
     assert result.get("note") and "English" in result["note"]
+
+
+def test_an_english_statement_gets_no_note(shipped):
+    assert "note" not in shipped.classify("We call on both sides to exercise restraint and return to talks.")

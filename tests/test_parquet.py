@@ -113,6 +113,7 @@ def test_score_writes_parquet_with_the_rows_of_jsonl(tmp_path):
         "actor",
         "date",
         "speaker",
+        "note",
         "text",
     ]
     rows = [json.loads(line) for line in run("score", src).stdout.splitlines()]

@@ -19,7 +19,7 @@ from tonecls.output import csv_line, restore_cell, safe_cell
 from tonecls.readers import iter_records
 from tonecls.tones import TONES
 
-HEADER = ["id", "tones", *(f"score_{t}" for t in TONES), "actor", "date", "speaker", "text"]
+HEADER = ["id", "tones", *(f"score_{t}" for t in TONES), "actor", "date", "speaker", "note", "text"]
 ROWS = [
     ("pk-1", "Pakistan", "2024-01-16", "We strongly condemn this unprovoked attack on our territory."),
     ("ir-1", "Iran", "2024-01-17", "We call on both sides to exercise restraint and return to dialogue."),
@@ -219,7 +219,7 @@ def test_xlsx_out_has_string_cells_never_formulas(tmp_path):
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert values[0] == HEADER
     assert values[1][0] == "f-1" and values[1][-1] == FORMULA and values[1][6] == "+cmd"
-    assert sheet["J2"].data_type == "s" and sheet["J2"].quotePrefix and sheet["G2"].quotePrefix
+    assert sheet["K2"].data_type == "s" and sheet["K2"].quotePrefix and sheet["G2"].quotePrefix
     assert isinstance(values[1][2], float)  # scores are numbers
     assert values[2][-1] == "We condemn it.\\x1b[2J Really."  # a control character cannot be in a cell: escaped
     with zipfile.ZipFile(out) as book:

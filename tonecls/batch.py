@@ -9,9 +9,10 @@ Dask tasks alike.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from tonecls.coverage import coverage_note, model_words
 from tonecls.errors import ToneclsError
 from tonecls.tones import TONES
 
@@ -26,8 +27,10 @@ def score_batch(model: ToneModel, texts: Sequence[str], meta: Sequence[Mapping |
 
     ``meta``, when given, holds one mapping (or None) per text with any of
     ``id``, ``actor``, ``date`` and ``speaker``. A row is ``{"id", "tones",
-    "scores", "actor", "date", "speaker", "text"}``: the id only when the
-    mapping has one, a carried field only when it is neither None nor "".
+    "scores", "known_words", "note", "actor", "date", "speaker", "text"}``: the id only when the
+    mapping has one, a carried field only when it is neither None nor "",
+    ``known_words`` and ``note`` only when few of the text's words are ones
+    the model knows (see `tonecls.coverage`).
     The texts are scored in one matrix product, so a batch of a few thousand
     costs far less than as many single calls.
 
@@ -45,18 +48,22 @@ def score_batch(model: ToneModel, texts: Sequence[str], meta: Sequence[Mapping |
     if not texts:
         return []
     probs = model.predict_proba(texts)
+    known = model_words(model)
     rows = []
     for i, (text, p) in enumerate(zip(texts, probs, strict=True)):
         extra = meta[i] if meta is not None else None
-        rows.append(result_row(model, text, p, extra))
+        rows.append(result_row(model, text, p, extra, known))
     return rows
 
 
-def result_row(model: ToneModel, text: str, probs, meta: Mapping | None = None) -> dict:
-    """The row of one scored text (see `score_batch`)."""
+def result_row(
+    model: ToneModel, text: str, probs, meta: Mapping | None = None, known: Container[str] | None = None
+) -> dict:
+    """The row of one scored text (see `score_batch`); ``known``: the model's words, looked up once a batch."""
     row: dict = {"id": meta["id"]} if meta and "id" in meta else {}
     row["tones"] = model.tones_of(probs)
     row["scores"] = {t: round(float(p), 4) for t, p in zip(TONES, probs, strict=True)}
+    row.update(coverage_note(text, known if known is not None else model_words(model)))
     if meta:
         for key in CARRIED:
             value = meta.get(key)

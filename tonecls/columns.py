@@ -2,8 +2,9 @@
 
 A row of `score_batch` becomes one record of fixed columns: ``id``, ``tones``
 (a list of tone names), one ``score_<tone>`` float per tone, ``actor``,
-``date``, ``speaker`` and ``text``. Carried fields are text here (a JSON number
-or list is written as its JSON text), because a Parquet column has one type.
+``date``, ``speaker``, ``note`` (see `tonecls.coverage`; empty for most rows)
+and ``text``. Carried fields are text here (a JSON number or list is written
+as its JSON text), because a Parquet column has one type.
 pyarrow is imported only when a Parquet file is written.
 """
 
@@ -18,7 +19,7 @@ from tonecls.batch import CARRIED
 from tonecls.tones import TONES
 
 SCORE_COLUMNS = tuple(f"score_{t}" for t in TONES)
-COLUMNS = ("id", "tones", *SCORE_COLUMNS, *CARRIED, "text")
+COLUMNS = ("id", "tones", *SCORE_COLUMNS, *CARRIED, "note", "text")
 ROW_GROUP = 16_384  # rows per Parquet row group: large enough to compress well, small enough to hold as dicts
 
 
@@ -39,6 +40,7 @@ def to_columns(rows: Iterable[dict]) -> dict[str, list]:
             out[name].append(row["scores"][tone])
         for key in CARRIED:
             out[key].append(as_text(row.get(key)))
+        out["note"].append(row.get("note"))
         out["text"].append(row["text"])
     return out
 
@@ -48,7 +50,7 @@ def arrow_schema():
 
     fields = [("id", pa.string()), ("tones", pa.list_(pa.string()))]
     fields += [(name, pa.float64()) for name in SCORE_COLUMNS]
-    fields += [(key, pa.string()) for key in CARRIED] + [("text", pa.string())]
+    fields += [(key, pa.string()) for key in (*CARRIED, "note", "text")]
     return pa.schema(fields)
 
 

@@ -297,7 +297,7 @@ def _default_client():
 def _new_columns() -> list[str]:
     from tonecls.columns import SCORE_COLUMNS
 
-    return ["tones", *SCORE_COLUMNS, "skipped"]
+    return ["tones", *SCORE_COLUMNS, "note", "skipped"]
 
 
 def _frame_meta(empty, text: str):
@@ -309,6 +309,7 @@ def _frame_meta(empty, text: str):
     meta["tones"] = pd.Series([], dtype=object)
     for name in SCORE_COLUMNS:
         meta[name] = pd.Series([], dtype="float64")
+    meta["note"] = pd.Series([], dtype=object)
     meta["skipped"] = pd.Series([], dtype=object)
     return meta
 
@@ -327,9 +328,11 @@ def score_frame(frame, source, text: str = "text"):
     todo = [i for i, why in enumerate(skipped) if why is None]
     rows = score_batch(model, [values[i] for i in todo])
     tones: list[list[str] | None] = [None] * len(values)
+    notes: list[str | None] = [None] * len(values)
     scores = np.full((len(values), len(TONES)), np.nan)
     for i, row in zip(todo, rows, strict=True):
         tones[i] = row["tones"]
+        notes[i] = row.get("note")
         scores[i] = [row["scores"][t] for t in TONES]
     import pandas as pd
 
@@ -337,6 +340,7 @@ def score_frame(frame, source, text: str = "text"):
     out["tones"] = pd.Series(tones, index=frame.index, dtype=object)
     for k, name in enumerate(SCORE_COLUMNS):
         out[name] = scores[:, k]
+    out["note"] = pd.Series(notes, index=frame.index, dtype=object)
     out["skipped"] = pd.Series(skipped, index=frame.index, dtype=object)  # None, not NaN, where scored
     return out
 

@@ -21,6 +21,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_array, check_is_fitted, check_X_y
 
+from tonecls.coverage import coverage_note, model_words
 from tonecls.cues import CueLexicon
 from tonecls.errors import ToneclsError
 from tonecls.explain import evidence
@@ -847,6 +848,7 @@ class ToneModel(ClassifierMixin, BaseEstimator):
         return {
             "tones": tones,
             "scores": {t: round(float(p), 4) for t, p in zip(TONES, probs, strict=True)},
+            **coverage_note(text, model_words(self)),
             "evidence": {t: evidence(self, text, t, top=top) for t in tones},
         }
 

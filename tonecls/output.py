@@ -29,6 +29,8 @@ def classification_text(result: dict, thresholds: dict[str, float]) -> str:
         flag = "*" if tone in result["tones"] else " "
         lines.append(f"{flag} {tone:<13} {bar(p, thresholds[tone])} {p:.2f}  (threshold {thresholds[tone]:.2f})")
     lines.append("tones: " + (", ".join(result["tones"]) or "none"))
+    if result.get("note"):
+        lines.append(f"note: {result['note']}")
     for tone, phrases in result["evidence"].items():
         shown = ", ".join(f"{phrase!r} {weight:+.2f}" for phrase, weight in phrases)
         lines.append(f"  {tone} because of: {shown or '(no single phrase stands out)'}")

@@ -470,7 +470,7 @@ def _score_in_worker(chunk: list[Item], render: Render | None = None) -> tuple[A
 
 
 def csv_header(rows_meta: Iterable[str] = CARRIED) -> list[str]:
-    return ["id", "tones", *(f"score_{t}" for t in TONES), *rows_meta, "text"]
+    return ["id", "tones", *(f"score_{t}" for t in TONES), *rows_meta, "note", "text"]
 
 
 def _table_row(row: dict, cell: Callable[[object], object]) -> list[object]:
@@ -480,11 +480,12 @@ def _table_row(row: dict, cell: Callable[[object], object]) -> list[object]:
         ";".join(row["tones"]),
         *(row["scores"][t] for t in TONES),
         *(cell(row.get(k, "")) for k in CARRIED),
+        row.get("note", ""),
         cell(row["text"]),
     ]
 
 
-TEXT_COLUMNS = (0, *range(2 + len(TONES), 2 + len(TONES) + len(CARRIED) + 1))  # id, carried fields and text
+TEXT_COLUMNS = (0, *range(2 + len(TONES), 2 + len(TONES) + len(CARRIED) + 2))  # id, carried fields, note, text
 
 
 def write_rows(rows: Iterable[dict], fh: IO, fmt: str, *, raw_cells: bool = False, bom: bool = False) -> None:

@@ -329,7 +329,7 @@ def score_texts(model: ToneModel, texts: list[str], *, with_evidence: bool = Fal
     """
     rows = []
     for text, scored in zip(texts, score_batch(model, texts), strict=True):
-        row: dict = {"tones": scored["tones"], "scores": scored["scores"]}
+        row: dict = {key: scored[key] for key in ("tones", "scores", "known_words", "note") if key in scored}
         if with_evidence:
             row["evidence"] = {t: evidence(model, text, t) for t in scored["tones"]}
         rows.append(row)
