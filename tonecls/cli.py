@@ -188,43 +188,71 @@ def classify(
         echo "We call for restraint." | tonecls classify --json
         tonecls classify --file press-release.html
     """
-    from tonecls.output import classification_text, json_line, visible
+    from tonecls.output import classification_text, json_line
     from tonecls.score import MAX_CHARS
 
+    if lines:
+        if file_ is not None:
+            raise click.UsageError("--lines reads standard input; it does not go with --file")
+        if text is not None and text != "-":
+            raise click.UsageError("--lines reads standard input; give no TEXT")
+        _classify_lines(_load(model_path), json_=json_, top=top, encoding=encoding)
+        return
     if file_ is not None:
         if text is not None:
             raise click.UsageError("give TEXT or --file, not both")
-        if lines:
-            raise click.UsageError("--lines reads standard input; it does not go with --file")
         from tonecls.documents import read_document
 
-        numbered = [(None, read_document(file_, encoding=encoding))]
-        if not numbered[0][1].strip():
+        statement = read_document(file_, encoding=encoding)
+        if not statement.strip():
             raise ToneclsError(f"{file_}: no text in it")
     elif text is None or text == "-":
-        raw = _read_stdin(None if lines else 4 * MAX_CHARS)  # 4 bytes a character at most, even in UTF-32
-        numbered = [(n, t) for n, t in enumerate(raw.splitlines(), start=1) if t.strip()] if lines else [(None, raw)]
+        statement = _read_stdin(4 * MAX_CHARS)  # 4 bytes a character at most, even in UTF-32
     else:
-        if lines:
-            raise click.UsageError("--lines reads standard input; give no TEXT")
-        numbered = [(None, text)]
-    numbered = [(n, t.strip()) for n, t in numbered if t.strip()]
-    if not numbered:
+        statement = text
+    statement = statement.strip()
+    if not statement:
         raise ToneclsError("no statement given: pass TEXT or pipe it on standard input")
-    for n, t in numbered:
-        if len(t) > MAX_CHARS:
-            where = f"line {n}: " if n else ""
-            raise ToneclsError(f"{where}statement too long ({len(t):,} characters; the limit is {MAX_CHARS:,})")
+    if len(statement) > MAX_CHARS:
+        raise ToneclsError(f"statement too long ({len(statement):,} characters; the limit is {MAX_CHARS:,})")
     model = _load(model_path)
-    thresholds = dict(zip(TONES, map(float, model.thresholds_), strict=True))
-    for i, (n, t) in enumerate(numbered):
-        result = model.classify(t, top=top)
+    result = model.classify(statement, top=top)
+    if json_:
+        click.echo(json_line(result))
+    else:
+        click.echo(classification_text(result, _thresholds(model)))
+
+
+def _thresholds(model) -> dict[str, float]:
+    return dict(zip(TONES, map(float, model.thresholds_), strict=True))
+
+
+def _classify_lines(model, *, json_: bool, top: int, encoding: str | None) -> None:
+    """Each non-empty line of standard input, classified as it arrives (a pipe that stays open gets answers
+    line by line); a line that cannot be read is reported on standard error and skipped, as `score` does.
+    Exits 1 only when no line could be classified."""
+    from tonecls.output import classification_text, json_line, visible
+    from tonecls.score import Item, ReadOptions, iter_inputs
+
+    done = skipped = 0
+    for item in iter_inputs(["-"], options=ReadOptions(encoding=encoding)):
+        n = int((item.id if isinstance(item, Item) else item.where).rsplit(":", 1)[1])  # "stdin:N"
+        if not isinstance(item, Item):
+            click.echo(f"line {n}: skipped: {item.reason}", err=True)
+            skipped += 1
+            continue
+        statement = item.text.strip()
+        result = model.classify(statement, top=top)
         if json_:
-            click.echo(json_line({"line": n, **result} if lines else result))
+            click.echo(json_line({"line": n, **result}))
         else:
-            if lines:
-                click.echo(("\n" if i else "") + f"line {n}: {visible(t)}")
-            click.echo(classification_text(result, thresholds))
+            click.echo(("\n" if done else "") + f"line {n}: {visible(statement)}")
+            click.echo(classification_text(result, _thresholds(model)))
+        done += 1
+        sys.stdout.flush()
+    if not done:
+        what = f"no line could be classified ({skipped:,} skipped)" if skipped else "no statement on standard input"
+        raise ToneclsError(what)
 
 
 @cli.command()

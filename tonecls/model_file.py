@@ -39,6 +39,7 @@ BLOCK_NAMES = ("word", "char", "cue")
 MAX_FEATURES = 1_000_000
 MAX_TERM_CHARS = 1_000
 MAX_BLOCK_WEIGHT = 100.0
+MAX_ABS_VALUE = 1e7  # above any C settings allow (1e6) and any weight a fit reaches (the shipped: 15); 1e300 overflows
 MAX_MEMBERS = 16
 MAX_META_BYTES = 64 * 2**20
 MAX_JSON_VALUES = 3 * MAX_FEATURES + 100_000  # terms, display names and the rest of model.json
@@ -291,6 +292,8 @@ def _parse_npy(path: Path, name: str, data: bytes) -> np.ndarray:
     array = np.frombuffer(data, dtype="<f8", count=count, offset=buf.tell()).reshape(shape).copy()
     if not np.isfinite(array).all():
         raise ModelFileError(f"{path}: corrupted (array {name!r} holds NaN or infinite values)")
+    if array.size and np.abs(array).max() > MAX_ABS_VALUE:
+        raise ModelFileError(f"{path}: corrupted (array {name!r} holds values beyond ±{MAX_ABS_VALUE:g})")
     return array
 
 

@@ -25,6 +25,7 @@ import codecs
 import csv
 import io
 import json
+import math
 import os
 import re
 import stat
@@ -476,7 +477,16 @@ def _parse_constant(name: str) -> float:
     raise _Refused(f"invalid JSON ({name} is not a JSON number)")
 
 
-_DECODER = json.JSONDecoder(parse_int=_parse_int, parse_constant=_parse_constant)
+def _parse_float(text: str) -> float:
+    """A JSON number with a fraction or exponent; one too large for a float (1e999999) is refused, since it
+    would otherwise become inf and be written out as the text "inf"."""
+    value = float(text)
+    if math.isinf(value):
+        raise _Refused(f"number out of range ({visible(text[:20])})")
+    return value
+
+
+_DECODER = json.JSONDecoder(parse_int=_parse_int, parse_float=_parse_float, parse_constant=_parse_constant)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # What in a line's JSON text can decode to a lone surrogate or a NUL: only when it is there are the
 # decoded strings searched (a false alarm, such as an escaped backslash before "ud800", costs only time).

@@ -20,7 +20,7 @@ from pathlib import Path
 from tonecls.atomic import atomic_write, check_folder, check_writable, write_atomic
 from tonecls.errors import InputError, ToneclsError
 from tonecls.output import restore_cell
-from tonecls.readers import iter_records, shown_path
+from tonecls.readers import iter_records, regular_file, shown_path
 from tonecls.report_html import render_report
 from tonecls.score import TEXT_CELLS, Skip
 from tonecls.tones import COLOURS, TONES
@@ -58,9 +58,9 @@ def read_scored(paths: Iterable[str | os.PathLike]) -> tuple[list[dict], list[st
     if not paths:
         raise ToneclsError("no scored file given; make one with `tonecls score INPUTS --out scores.jsonl`")
     for path in paths:
-        if not path.is_file():
-            problem = "no such file" if not path.exists() else "is a folder, not a scored file"
-            raise InputError(problem, shown_path(path))
+        if not path.exists():
+            raise InputError("no such file", shown_path(path))
+        regular_file(path)
         before = len(rows) + len(problems)
         is_csv = path.suffix.lower() in (".csv", ".tsv")
         for line, record in iter_records(path):

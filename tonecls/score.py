@@ -234,10 +234,13 @@ def _iter_text_file(path: Path, options: ReadOptions | None = None) -> Iterator[
     yield checked(Item(shown, text.strip()))
 
 
-def checked(item: Item) -> Item | Skip:
-    """The item, or a Skip when it is too long to be one statement."""
+def checked(item: Item, where: str | None = None) -> Item | Skip:
+    """The item, or a Skip when it is too long to be one statement (named by ``where``, its file:line, when
+    its id is something else)."""
     if len(item.text) > MAX_CHARS:
-        return Skip(item.id, f"too long for one statement ({len(item.text):,} characters; the limit is {MAX_CHARS:,})")
+        what = f"record {item.id!r} " if where and where != item.id else ""
+        reason = f"{what}too long for one statement ({len(item.text):,} characters; the limit is {MAX_CHARS:,})"
+        return Skip(where or item.id, reason)
     return item
 
 
@@ -277,7 +280,7 @@ def iter_table(
                 meta["date"], warning = options.dates.read(meta["date"], where)
                 if warning:
                     yield Note(where, warning, kind="warning")
-            yield checked(Item(where if rid in (None, "") else str(rid), text, meta))
+            yield checked(Item(where if rid in (None, "") else str(rid), text, meta), where)
     except InputError as exc:
         yield from notes
         yield Skip(shown if exc.line is None else f"{shown}:{exc.line}", exc.message)

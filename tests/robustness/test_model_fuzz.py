@@ -326,3 +326,11 @@ def test_a_model_without_calibration_is_refused(original, tmp_path):
     content = {k: v for k, v in with_meta(original, drop).items() if k != "calibration.npy"}
     with pytest.raises(ModelFileError, match="array 'calibration' is missing"):
         load_model(write_zip(tmp_path / "nocal.model", content))
+
+
+def test_huge_but_finite_weights_are_refused(original, tmp_path):
+    """1e300 is finite, but a weight like it overflows every score to 0 or 1."""
+    content = with_array(original, "intercept", npy(np.array([1e300, 0.0, 0.0, 0.0])))
+    path = write_zip(tmp_path / "huge.model", content)
+    with pytest.raises(ModelFileError, match="beyond"):
+        load_model(path)

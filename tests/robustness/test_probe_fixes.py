@@ -134,3 +134,75 @@ def test_a_pipe_or_device_named_as_input_is_refused_at_once(tmp_path, command):
         signal.signal(signal.SIGALRM, old)
     assert result.exit_code == 0, result.output
     assert result.output.count("not a regular file") == 2 and "Traceback" not in result.output
+
+
+def test_an_out_of_range_number_is_a_skipped_line_not_inf(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": 1e999999, "text": "We condemn it."}\n{"id": 2, "text": "We condemn it."}\n')
+    result = CliRunner().invoke(cli, ["score", str(src)])
+    assert result.exit_code == 0
+    assert f"{src}:1: skipped: number out of range (1e999999)" in result.stderr
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["2"]
+
+
+def test_an_over_long_record_is_named_by_file_and_line_and_id(tmp_path, monkeypatch):
+    from tonecls import score
+
+    monkeypatch.setattr(score, "MAX_CHARS", 100)
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "big-1", "text": "a " * 80}) + "\n" + json.dumps({"text": "b " * 80}) + "\n")
+    result = CliRunner().invoke(cli, ["score", str(src)])
+    assert result.exit_code == 1
+    assert f"{src}:1: skipped: record 'big-1' too long for one statement (160 characters" in result.stderr
+    assert f"{src}:2: skipped: too long for one statement" in result.stderr
+
+
+def test_report_names_a_pipe_as_a_pipe(tmp_path):
+    import os
+
+    fifo = tmp_path / "scores.jsonl"
+    os.mkfifo(fifo)
+    result = invoke("report", fifo, "--out", tmp_path / "r.html")
+    assert result.exit_code == 1 and "not a regular file" in result.output and "folder" not in result.output
+
+
+def test_classify_lines_skips_a_bad_line_and_goes_on():
+    stdin = "We condemn the attack.\n" + "x" * 1_000_001 + "\n\nWe call for calm.\n"
+    result = CliRunner().invoke(cli, ["classify", "--lines", "--json"], input=stdin)
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["line"] for line in result.stdout.splitlines()] == [1, 4]
+    assert "line 2: skipped: too long for one statement" in result.stderr
+    bad = CliRunner().invoke(cli, ["classify", "--lines"], input=b"\xff\xfe\n")
+    assert bad.exit_code == 1 and "no line could be classified (1 skipped)" in bad.output
+
+
+def test_classify_lines_answers_each_line_as_it_arrives(tiny_model_path):
+    """A pipe that stays open (a feed, a chat) gets each answer before the next line is written."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tonecls", "classify", "--lines", "--json", "--model", str(tiny_model_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    import signal
+
+    old = signal.signal(signal.SIGALRM, lambda *a: (_ for _ in ()).throw(TimeoutError("no answer before EOF")))
+    signal.alarm(60)
+    try:
+        proc.stdin.write("We condemn the attack.\n")
+        proc.stdin.flush()
+        first = json.loads(proc.stdout.readline())  # would wait for ever if classify read to the end of input
+        proc.stdin.write("We call for calm.\n")
+        proc.stdin.close()
+        rest = proc.stdout.read()
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=60)
+    assert first["line"] == 1 and json.loads(rest)["line"] == 2 and proc.returncode == 0
