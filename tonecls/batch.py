@@ -16,12 +16,12 @@ from tonecls.errors import ToneclsError
 from tonecls.tones import TONES
 
 if TYPE_CHECKING:
-    from tonecls.model import ToneModel
+    from tonecls.predictor import Scorer
 
 CARRIED = ("actor", "date", "speaker")  # fields carried from the input to the output, in this order
 
 
-def score_batch(model: ToneModel, texts: Sequence[str], meta: Sequence[Mapping | None] | None = None) -> list[dict]:
+def score_batch(model: Scorer, texts: Sequence[str], meta: Sequence[Mapping | None] | None = None) -> list[dict]:
     """One row per text, in order, exactly as `tonecls score` writes it.
 
     ``meta``, when given, holds one mapping (or None) per text with any of
@@ -31,8 +31,8 @@ def score_batch(model: ToneModel, texts: Sequence[str], meta: Sequence[Mapping |
     The texts are scored in one matrix product, so a batch of a few thousand
     costs far less than as many single calls.
 
-    >>> from tonecls import load_model, score_batch
-    >>> rows = score_batch(load_model(), ["We condemn the attack."], [{"id": "a1", "actor": "X"}])
+    >>> from tonecls import load_predictor, score_batch
+    >>> rows = score_batch(load_predictor(), ["We condemn the attack."], [{"id": "a1", "actor": "X"}])
     >>> sorted(rows[0])
     ['actor', 'id', 'scores', 'text', 'tones']
     """
@@ -52,7 +52,7 @@ def score_batch(model: ToneModel, texts: Sequence[str], meta: Sequence[Mapping |
     return rows
 
 
-def result_row(model: ToneModel, text: str, probs, meta: Mapping | None = None) -> dict:
+def result_row(model: Scorer, text: str, probs, meta: Mapping | None = None) -> dict:
     """The row of one scored text (see `score_batch`)."""
     row: dict = {"id": meta["id"]} if meta and "id" in meta else {}
     row["tones"] = model.tones_of(probs)
