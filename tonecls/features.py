@@ -17,7 +17,7 @@ from scipy import sparse
 
 from tonecls.cues import CueLexicon
 from tonecls.settings import ANALYSIS_PARAMS
-from tonecls.text import Analyzer, Token, WordForms
+from tonecls.text import BREAK, NEGATION_PREFIX, NEGATION_SCOPE, Analyzer, Token, WordForms
 
 __all__ = ["Analysed", "Analysis", "Block", "FeatureSpace", "fit_blocks", "texts_of"]
 
@@ -172,10 +172,18 @@ class FeatureSpace:
         self.blocks = blocks
         self.sublinear_tf = sublinear_tf
         self.char_columns: dict[str, list[int]] = {}  # per word, its character n-gram columns (scoring cache)
+        self._index: WordIndex | None = None  # built on first use: `classify` of one statement need not wait
 
     def __getstate__(self) -> dict:
-        """Without the per-word cache: a pickled model stays the size of its file, however much it scored."""
-        return {**self.__dict__, "char_columns": {}}
+        """Without the per-word caches: a pickled model stays the size of its file, however much it scored."""
+        return {**self.__dict__, "char_columns": {}, "_index": None}
+
+    @property
+    def index(self) -> WordIndex | None:
+        """The id-based scoring path, where it gives exactly the string path's columns (see `WordIndex`)."""
+        if self._index is None and WordIndex.usable(self.analysis, self.blocks):
+            self._index = WordIndex(self.analysis, self.blocks)
+        return self._index
 
     @property
     def width(self) -> int:
@@ -218,6 +226,10 @@ class FeatureSpace:
         word-types x n-grams matrix gives the counts without a Python loop
         over every n-gram.
         """
+        index = self.index
+        if index is not None:
+            counts = index.counts(texts)
+            return _stack([self.weigh(block, counts[block.name]) for block in self.blocks])
         analysis = self.analysis
         names = [b.name for b in self.blocks]
         cols: dict[str, list[int]] = {n: [] for n in names}
@@ -329,3 +341,261 @@ def _counts(cols: list[int], ptr: list[int], width: int) -> sparse.csr_matrix:
 
 def _stack(mats: list[sparse.csr_matrix]) -> sparse.csr_matrix:
     return sparse.hstack(mats, format="csr") if len(mats) > 1 else mats[0]
+
+
+MAX_WORD_CACHE = 500_000  # surface words whose feature ids are remembered (a corpus's vocabulary is far smaller)
+
+
+class WordIndex:
+    """The scoring path of the word and cue blocks, on integer ids instead of n-gram strings.
+
+    Every string that can take part in a known feature (the words of the word block's n-grams, the cue
+    phrases' stems, and those with the negation prefix) gets an id. A text becomes one id per token
+    (-1 for punctuation and for a word no feature holds), looked up per surface word in a cache; its
+    n-grams are then found with numpy, as integer keys searched in the sorted keys of the vocabulary, so
+    no n-gram string is built and no Python loop runs per n-gram. Only statements with a negator or a
+    name in them take a Python loop per word (negation scope, masking). The columns are exactly those the
+    string path (`Analysis.extractors`) finds: tests compare the two.
+    """
+
+    def __init__(self, analysis: Analysis, blocks: list[Block]):
+        self.analyzer = analysis.analyzer
+        self.gazetteer = analysis.analyzer.gazetteer
+        self.low, self.high = analysis.analyzer.word_ngrams
+        word = next(b for b in blocks if b.name == "word")
+        self.word_width = len(word.vocabulary)
+        parts: dict[str, int] = {}
+        grams = [term.split(" ") for term in word.vocabulary]
+        for gram in grams:
+            for part in gram:
+                parts.setdefault(part, len(parts))
+        cues = analysis.cues.phrases if analysis.cues is not None and any(b.name == "cue" for b in blocks) else {}
+        for key in cues:
+            for part in key:
+                parts.setdefault(part, len(parts))
+                parts.setdefault(NEGATION_PREFIX + part, len(parts))
+        parts.pop(BREAK, None)  # punctuation is never part of a feature
+        self.parts = parts
+        self.base = max(len(parts), 1)
+        # Per n, the vocabulary's n-grams as sorted integer keys and their columns.
+        self.keys: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for n in range(self.low, self.high + 1):
+            found = [
+                (self._key([parts[p] for p in gram]), word.vocabulary[" ".join(gram)])
+                for gram in grams
+                if len(gram) == n and BREAK not in gram
+            ]
+            keys = np.array([k for k, _ in found], dtype=np.int64)
+            order = np.argsort(keys, kind="stable")
+            self.keys[n] = (keys[order], np.array([c for _, c in found], dtype=np.int64)[order])
+        self.cue_block = next((b for b in blocks if b.name == "cue"), None)
+        self._cue_setup(cues)
+        self.plain: dict[str, int] = {}  # surface word -> id of its feature outside a negation's scope
+        self.info: dict[str, tuple[int, int, int]] = {}  # surface word -> (kind, id, id when negated)
+        self.negators: set[str] = set()  # surface words that open a negation's scope
+
+    @staticmethod
+    def usable(analysis: Analysis, blocks: list[Block]) -> bool:
+        """Whether ids give exactly the string path's columns: word (and cue) blocks only, n-gram keys that fit
+        in 63 bits, and no stem holding a space (it could pose as an n-gram)."""
+        if not blocks or blocks[0].name != "word" or any(b.name not in ("word", "cue") for b in blocks):
+            return False
+        words = blocks[0].vocabulary
+        parts = len({p for term in words for p in term.split(" ")})
+        if analysis.cues is not None:
+            parts += 2 * sum(len(k) for k in analysis.cues.phrases)
+        if parts ** analysis.analyzer.word_ngrams[1] >= 2**62:
+            return False
+        return not any(" " in stem for stem in analysis.forms.stems.values())
+
+    def _key(self, ids: list[int]) -> int:
+        key = 0
+        for i in ids:
+            key = key * self.base + i
+        return key
+
+    def _cue_setup(self, cues: dict[tuple[str, ...], list[str]]) -> None:
+        """Cue phrases by the id of their first stem; each id's plain id (no negation prefix) and negation."""
+        parts = self.parts
+        # Index -1 (a token no feature holds) reads the last entry: -1 and not negated.
+        self.plain_of = np.full(len(parts) + 1, -1, dtype=np.int64)
+        self.negated = np.zeros(len(parts) + 1, dtype=bool)
+        for text, i in parts.items():
+            neg = text.startswith(NEGATION_PREFIX)
+            self.negated[i] = neg
+            self.plain_of[i] = parts.get(text[len(NEGATION_PREFIX) :] if neg else text, -1)
+        vocab = self.cue_block.vocabulary if self.cue_block is not None else {}
+        # Per phrase length n: the phrases' keys (of their plain ids), sorted, and per key and tone slot the
+        # column of the cue feature and of its negated form (-1: none). A phrase too long for a 63-bit key is
+        # keyed by its first `prefix` ids and checked whole on the (few) statements where that prefix occurs.
+        self.prefix = max(1, self.high)
+        while self.base ** (self.prefix + 1) < 2**62:
+            self.prefix += 1
+        self.cue_keys: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self.long_cues: dict[int, tuple[np.ndarray, dict[int, list[tuple[tuple[int, ...], list[int], list[int]]]]]] = {}
+        slots = max((len(t) for t in cues.values()), default=0)
+        for n in sorted({len(key) for key in cues}):
+            phrases = sorted(
+                (
+                    [parts[p] for p in key],
+                    [vocab.get(f"cue_{t}", -1) for t in tones],
+                    [vocab.get(f"not_cue_{t}", -1) for t in tones],
+                )
+                for key, tones in cues.items()
+                if len(key) == n
+            )
+            if n > self.prefix:
+                by_prefix: dict[int, list] = {}
+                for key, plain_cols, negated_cols in phrases:
+                    by_prefix.setdefault(self._key(key[: self.prefix]), []).append(
+                        (tuple(key), plain_cols, negated_cols)
+                    )
+                self.long_cues[n] = (np.array(sorted(by_prefix), dtype=np.int64), by_prefix)
+                continue
+            plain = np.full((len(phrases), slots), -1, dtype=np.int64)
+            negated = np.full((len(phrases), slots), -1, dtype=np.int64)
+            for row, (_, plain_cols, negated_cols) in enumerate(phrases):
+                plain[row, : len(plain_cols)] = plain_cols
+                negated[row, : len(negated_cols)] = negated_cols
+            keys = np.array([self._key(key) for key, _, _ in phrases], dtype=np.int64)
+            order = np.argsort(keys, kind="stable")
+            self.cue_keys[n] = (keys[order], plain[order], negated[order])
+
+    # -- words to ids ------------------------------------------------------
+    def _learn(self, surface: str) -> int:
+        (feature, _), kind = self.analyzer.word_info(surface)
+        fid = -1 if feature == BREAK else self.parts.get(feature, -1)
+        nfid = -1 if feature == BREAK else self.parts.get(NEGATION_PREFIX + feature, -1)
+        self.info[surface] = (kind, fid, nfid)
+        if kind == 1:
+            self.negators.add(surface)
+        self.plain[surface] = fid
+        return fid
+
+    def ids(self, text: str) -> list[int]:
+        """One id per token of ``text``, as `Analyzer.tokens` makes them (masking, negation marking)."""
+        words = self.analyzer.words(text)
+        if len(self.info) > MAX_WORD_CACHE:  # between statements, so that a statement's words stay known
+            self.plain.clear()
+            self.info.clear()
+            self.negators.clear()
+        ids = list(map(self.plain.get, words))
+        if None in ids:
+            ids = [self.plain[w] if w in self.plain else self._learn(w) for w in words]
+        gazetteer = self.gazetteer
+        names = gazetteer.spans(words) if gazetteer is not None and gazetteer.may_hold_name(words) else []
+        if self.negators.isdisjoint(words):  # no negation scope: each name's words become its placeholder
+            for i, n, placeholder in reversed(names):
+                ids[i : i + n] = [self.parts.get(placeholder, -1)]
+            return ids
+        mask: list[str | None] | None = None
+        if names:
+            mask = [None] * len(words)
+            for i, n, placeholder in names:
+                mask[i : i + n] = [placeholder] + [""] * (n - 1)
+        return self._scoped_ids(words, mask)
+
+    def _scoped_ids(self, words: list[str], mask: list[str | None] | None) -> list[int]:
+        """The ids of a statement with a negator or a name in it: `Analyzer.tokens`'s loop, on ids."""
+        info, parts = self.info, self.parts
+        out: list[int] = []
+        scope = 0
+        for i, surface in enumerate(words):
+            if mask is not None and mask[i] is not None:
+                if mask[i]:
+                    out.append(parts.get(mask[i], -1))
+                    scope = max(scope - 1, 0)
+                continue
+            kind, fid, nfid = info[surface]
+            if kind == 0 and not scope:
+                out.append(fid)
+            elif kind >= 2:
+                scope = 0
+                out.append(fid)
+            else:
+                if scope:
+                    fid = nfid
+                    scope -= 1
+                if kind == 1:
+                    scope = NEGATION_SCOPE
+                out.append(fid)
+        return out
+
+    # -- ids to columns ----------------------------------------------------
+    def counts(self, texts: Sequence[str]) -> dict[str, sparse.csr_matrix]:
+        """Each block's documents x columns count matrix for ``texts``."""
+        flat: list[int] = []
+        lengths: list[int] = []
+        for text in texts:
+            ids = self.ids(text)
+            flat.extend(ids)
+            flat.append(-1)  # no n-gram or cue crosses from one text into the next
+            lengths.append(len(ids) + 1)
+        ids = np.array(flat, dtype=np.int64)
+        doc = np.repeat(np.arange(len(texts), dtype=np.int64), np.array(lengths, dtype=np.int64))
+        out = {"word": self._word_counts(ids, doc, len(texts))}
+        if self.cue_block is not None:
+            out["cue"] = self._cue_counts(ids, doc, len(texts))
+        return out
+
+    def _word_counts(self, ids: np.ndarray, doc: np.ndarray, n_docs: int) -> sparse.csr_matrix:
+        rows, cols = [], []
+        for n in range(self.low, self.high + 1):
+            keys, columns = self.keys[n]
+            where, at = _find_grams(ids, n, keys, self.base)
+            rows.append(doc[where])
+            cols.append(columns[at])
+        return _count_matrix(rows, cols, n_docs, self.word_width)
+
+    def _cue_counts(self, ids: np.ndarray, doc: np.ndarray, n_docs: int) -> sparse.csr_matrix:
+        """Cue phrases matched on the tokens' plain ids; a phrase whose first token is negated counts as its
+        negated cue (as `CueLexicon.find` does)."""
+        plain = self.plain_of[ids]
+        negated = self.negated[ids]
+        rows, cols = [], []
+        for n, (keys, plain_columns, negated_columns) in self.cue_keys.items():
+            where, at = _find_grams(plain, n, keys, self.base)
+            found = np.where(negated[where, None], negated_columns[at], plain_columns[at])
+            keep = found >= 0
+            rows.append(np.broadcast_to(doc[where, None], found.shape)[keep])
+            cols.append(found[keep])
+        for n, (keys, by_prefix) in self.long_cues.items():
+            where, at = _find_grams(plain, self.prefix, keys, self.base)
+            extra_rows: list[int] = []
+            extra_cols: list[int] = []
+            for i, k in zip(where.tolist(), at.tolist(), strict=True):
+                window = tuple(plain[i : i + n].tolist())
+                for key, plain_cols, negated_cols in by_prefix[int(keys[k])]:
+                    if window == key:
+                        found = [c for c in (negated_cols if negated[i] else plain_cols) if c >= 0]
+                        extra_rows.extend([int(doc[i])] * len(found))
+                        extra_cols.extend(found)
+            rows.append(np.array(extra_rows, dtype=np.int64))
+            cols.append(np.array(extra_cols, dtype=np.int64))
+        return _count_matrix(rows, cols, n_docs, len(self.cue_block.vocabulary) if self.cue_block is not None else 0)
+
+
+def _find_grams(ids: np.ndarray, n: int, keys: np.ndarray, base: int) -> tuple[np.ndarray, np.ndarray]:
+    """Where an n-gram of known ids (none -1) starts in ``ids`` whose key is in the sorted ``keys``, and which."""
+    size = len(ids)
+    if size < n or not len(keys):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    valid = ids[: size - n + 1] >= 0
+    key = ids[: size - n + 1].copy()
+    for k in range(1, n):
+        nxt = ids[k : size - n + 1 + k]
+        valid &= nxt >= 0
+        key = key * base + nxt
+    where = np.flatnonzero(valid)
+    key = key[where]
+    at = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
+    hit = keys[at] == key
+    return where[hit], at[hit]
+
+
+def _count_matrix(rows: list[np.ndarray], cols: list[np.ndarray], n_docs: int, width: int) -> sparse.csr_matrix:
+    r = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    c = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+    x = sparse.csr_matrix((np.ones(len(c)), (r, c)), shape=(n_docs, width))
+    x.sum_duplicates()
+    return x

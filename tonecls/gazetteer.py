@@ -40,6 +40,10 @@ class Gazetteer:
                 self._names[key] = PLACEHOLDERS[category]
         self._longest = max((len(k) for k in self._names), default=0)
         self._starts = {k[0] for k in self._names}
+        lengths: dict[str, set[int]] = {}
+        for key in self._names:
+            lengths.setdefault(key[0], set()).add(len(key))
+        self._lengths = {first: sorted(ns, reverse=True) for first, ns in lengths.items()}  # longest match first
 
     @classmethod
     def load(cls) -> Gazetteer:
@@ -48,26 +52,38 @@ class Gazetteer:
     def __len__(self) -> int:
         return len(self._names)
 
+    def may_hold_name(self, words: list[str]) -> bool:
+        """Whether a name could start at one of ``words`` (one set test: most statements' words cannot)."""
+        return not self._starts.isdisjoint(words)
+
+    def spans(self, words: list[str]) -> list[tuple[int, int, str]]:
+        """Each name found, left to right, as (first word, number of words, placeholder): longest match first."""
+        lengths = self._lengths
+        names = self._names
+        size = len(words)
+        out: list[tuple[int, int, str]] = []
+        end = 0
+        for i in [i for i, w in enumerate(words) if w in lengths]:
+            if i < end:
+                continue
+            for n in lengths[words[i]]:
+                placeholder = names.get(tuple(words[i : i + n])) if n <= size - i else None
+                if placeholder is not None:
+                    out.append((i, n, placeholder))
+                    end = i + n
+                    break
+        return out
+
     def mask(self, words: list[str]) -> list[str | None] | None:
         """Per word: ``None`` (no name), the placeholder (a name starts here), or "" (the name goes on).
 
         ``None`` for the whole list when no word can start a name.
         """
-        starts = self._starts
-        hits = [i for i, w in enumerate(words) if w in starts]
-        if not hits:
+        if not self.may_hold_name(words):
             return None
         out: list[str | None] = [None] * len(words)
-        end = 0
-        for i in hits:
-            if i < end:
-                continue
-            for n in range(min(self._longest, len(words) - i), 0, -1):
-                placeholder = self._names.get(tuple(words[i : i + n]))
-                if placeholder is not None:
-                    out[i] = placeholder
-                    for k in range(i + 1, i + n):
-                        out[k] = ""
-                    end = i + n
-                    break
+        for i, n, placeholder in self.spans(words):
+            out[i] = placeholder
+            for k in range(i + 1, i + n):
+                out[k] = ""
         return out

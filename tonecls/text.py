@@ -167,6 +167,15 @@ class Analyzer:
     def words(self, text: str) -> list[str]:
         return split_words(normalise(text))
 
+    @property
+    def gazetteer(self) -> Gazetteer | None:
+        """The names it masks (None when it masks none)."""
+        return self._gazetteer
+
+    def word_info(self, surface: str) -> tuple[Token, int]:
+        """(token, kind) of one word as `tokens` sees it: kind 0 plain, 1 negator, 2 scope end, 3 punctuation."""
+        return self._words.get(surface) or self._word(surface)
+
     def _word(self, surface: str) -> tuple[Token, int]:
         """(token, kind) of a word: kind 0 plain, 1 negator, 2 scope end, 3 punctuation."""
         low = surface.lower()
