@@ -3,6 +3,7 @@ what `score` and `classify` wrote before the two were split: the same probabilit
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import pickle
 import subprocess
@@ -12,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tonecls.cli import cli
 from tonecls.corpus import read_statements
@@ -141,3 +144,36 @@ def test_loading_and_scoring_with_a_predictor_imports_neither_sklearn_nor_nltk()
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == ""
+
+
+# Words that exercise every branch of the id path: negators and scope ends, names of one and several words
+# (and their first word alone), cue phrases, possessives, punctuation, typographic quotes, odd spacing,
+# non-ASCII letters, words no model has seen.
+TRICKY = (
+    "not no never don't cant isn't nothing but however while whereas . , ; : ! ? ( ) "
+    "India India's Pakistan New Delhi New United States United Kingdom Secretary-General Geneva "
+    "condemn condemns strongly condemn we call on both sides to exercise restraint will respond decisively "
+    "sovereignty territorial integrity violation of our airspace serious consequences dialogue talks "
+    "it’s “quoted” — naïve café Ørsted xylophonic zzqx not_threat __country__ 12 1,000"
+).split()
+SEPARATORS = st.sampled_from([" ", "  ", "\t", "\n", " ,", "\u00a0", "'s ", "’s "])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(st.tuples(st.sampled_from(TRICKY), SEPARATORS), max_size=30), min_size=1, max_size=8))
+def test_the_id_path_finds_exactly_the_string_paths_columns(docs):
+    space = _shipped_space()
+    texts = ["".join(word + sep for word, sep in doc) for doc in docs]
+    fast = space.transform_texts(texts)
+    slow = space.matrix(space.analysis.analyse(texts))
+    assert fast.shape == slow.shape
+    assert np.array_equal(fast.indptr, slow.indptr) and np.array_equal(fast.indices, slow.indices)
+    assert np.array_equal(fast.data, slow.data)
+
+
+@functools.cache
+def _shipped_space():
+    """One loaded feature space for all the generated cases (its word caches carry over, as in a long run)."""
+    space = load_predictor(SHIPPED).features_
+    assert space.index is not None
+    return space

@@ -45,18 +45,23 @@ def score_batch(model: Scorer, texts: Sequence[str], meta: Sequence[Mapping | No
     if not texts:
         return []
     probs = model.predict_proba(texts)
+    flags = (probs >= model.thresholds_).tolist()  # exactly the comparison `tones_of` makes, for all at once
     rows = []
-    for i, (text, p) in enumerate(zip(texts, probs, strict=True)):
+    for i, (text, p, has) in enumerate(zip(texts, probs.tolist(), flags, strict=True)):
         extra = meta[i] if meta is not None else None
-        rows.append(result_row(model, text, p, extra))
+        rows.append(_row(text, p, [t for t, f in zip(TONES, has, strict=True) if f], extra))
     return rows
 
 
 def result_row(model: Scorer, text: str, probs, meta: Mapping | None = None) -> dict:
     """The row of one scored text (see `score_batch`)."""
+    return _row(text, [float(p) for p in probs], model.tones_of(probs), meta)
+
+
+def _row(text: str, probs: list[float], tones: list[str], meta: Mapping | None) -> dict:
     row: dict = {"id": meta["id"]} if meta and "id" in meta else {}
-    row["tones"] = model.tones_of(probs)
-    row["scores"] = {t: round(float(p), 4) for t, p in zip(TONES, probs, strict=True)}
+    row["tones"] = tones
+    row["scores"] = {t: round(p, 4) for t, p in zip(TONES, probs, strict=True)}
     if meta:
         for key in CARRIED:
             value = meta.get(key)

@@ -484,19 +484,28 @@ class WordIndex:
             ids = [self.plain[w] if w in self.plain else self._learn(w) for w in words]
         gazetteer = self.gazetteer
         names = gazetteer.spans(words) if gazetteer is not None and gazetteer.may_hold_name(words) else []
-        if self.negators.isdisjoint(words):  # no negation scope: each name's words become its placeholder
-            for i, n, placeholder in reversed(names):
-                ids[i : i + n] = [self.parts.get(placeholder, -1)]
-            return ids
+        negators = self.negators.intersection(words)
+        # Until the first negator that is not inside a name there is no negation scope: each name's words
+        # become its placeholder. From there on, `Analyzer.tokens`'s loop runs, on ids.
+        start = min(map(words.index, negators)) if negators else len(words)
+        if any(i <= start < i + n for i, n, _ in names):
+            start = 0
+        head = ids[:start]
+        for i, n, placeholder in reversed(names):
+            if i < start:
+                head[i : i + n] = [self.parts.get(placeholder, -1)]
+        if start == len(words):
+            return head
         mask: list[str | None] | None = None
-        if names:
-            mask = [None] * len(words)
+        if any(i >= start for i, _, _ in names):
+            mask = [None] * (len(words) - start)
             for i, n, placeholder in names:
-                mask[i : i + n] = [placeholder] + [""] * (n - 1)
-        return self._scoped_ids(words, mask)
+                if i >= start:
+                    mask[i - start : i - start + n] = [placeholder] + [""] * (n - 1)
+        return head + self._scoped_ids(words[start:], mask)
 
     def _scoped_ids(self, words: list[str], mask: list[str | None] | None) -> list[int]:
-        """The ids of a statement with a negator or a name in it: `Analyzer.tokens`'s loop, on ids."""
+        """The ids of words from a negator on: `Analyzer.tokens`'s loop, on ids (``mask``: their names)."""
         info, parts = self.info, self.parts
         out: list[int] = []
         scope = 0

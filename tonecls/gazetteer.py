@@ -63,7 +63,7 @@ class Gazetteer:
         size = len(words)
         out: list[tuple[int, int, str]] = []
         end = 0
-        for i in [i for i, w in enumerate(words) if w in lengths]:
+        for i in _positions(words, self._starts.intersection(words)):
             if i < end:
                 continue
             for n in lengths[words[i]]:
@@ -87,3 +87,17 @@ class Gazetteer:
             for k in range(i + 1, i + n):
                 out[k] = ""
         return out
+
+
+def _positions(words: list[str], found: set[str]) -> list[int]:
+    """Where the words of ``found`` occur in ``words``, in order (list.index runs in C: names are few)."""
+    out = []
+    for word in found:
+        i = words.index(word)
+        while True:
+            out.append(i)
+            try:
+                i = words.index(word, i + 1)
+            except ValueError:
+                break
+    return sorted(out)

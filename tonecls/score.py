@@ -23,7 +23,7 @@ from tonecls.dates import DateReader
 from tonecls.documents import DOCUMENT_SUFFIXES, is_document, read_document
 from tonecls.errors import InputError, ToneclsError
 from tonecls.fetch import TIMEOUT, is_url
-from tonecls.output import csv_line, json_line, safe_cell, visible
+from tonecls.output import csv_line, json_line, json_lines, safe_cell, visible
 from tonecls.readers import (
     MAX_CHARS,
     Span,
@@ -388,7 +388,7 @@ def render_rows(rows: list[dict], fmt: str, *, raw_cells: bool = False) -> Any:
         return pa.Table.from_pydict(to_columns(rows), schema=arrow_schema())
     if fmt in _DELIMITERS:
         return "".join(csv_row(row, raw_cells=raw_cells, delimiter=_DELIMITERS[fmt]) for row in rows)
-    return "".join(json_line(row) + "\n" for row in rows)
+    return json_lines(rows)
 
 
 def write_rendered(pieces: Iterable[Any], fh: IO, fmt: str, *, bom: bool = False) -> int:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 import unicodedata
 from collections.abc import Callable, Iterable
+from itertools import chain
 
 from tonecls.gazetteer import Gazetteer
 from tonecls.words import split_words
@@ -55,6 +56,7 @@ def negation_rule(word: str) -> bool:
     return word in NEGATORS or "n't" in word
 
 
+MAX_CACHED = 500_000  # pieces of text whose words an Analyzer remembers
 MAX_RECORDED = 500_000  # words a training WordForms remembers (a corpus's vocabulary is far smaller)
 
 
@@ -154,18 +156,38 @@ class Analyzer:
         self.forms = WordForms() if forms is None else forms
         self._words: dict[str, tuple[str, int]] = {}
         self._chars: dict[str, list[str]] = {}
+        self._pieces: dict[str, tuple[str, ...]] = {}  # white-space-free piece of ASCII text -> its words
 
     def __getstate__(self) -> dict:
         """Without the per-word caches: a pickled model (sent to a worker) stays the size of its file."""
-        return {k: v for k, v in self.__dict__.items() if k not in ("_words", "_chars")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_words", "_chars", "_pieces")}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         self._words = {}
         self._chars = {}
+        self._pieces = {}
 
     def words(self, text: str) -> list[str]:
-        return split_words(normalise(text))
+        """The words of ``text`` as `split_words(normalise(text))` gives them.
+
+        An ASCII text needs no normalising (NFKC and the quote folding change only other characters). No word
+        or possessive spans white space, so the text is split at white space and each piece's words are
+        looked up in a cache: batch scoring sees the same pieces again and again.
+        """
+        if not text.isascii():
+            text = normalise(text)
+        pieces = self._pieces
+        if len(pieces) > MAX_CACHED:
+            pieces.clear()
+        found = list(map(pieces.get, text.split()))
+        if None in found:
+            found = [pieces[p] if p in pieces else self._piece(p) for p in text.split()]
+        return list(chain.from_iterable(found))
+
+    def _piece(self, piece: str) -> tuple[str, ...]:
+        words = self._pieces[piece] = tuple(split_words(piece))
+        return words
 
     @property
     def gazetteer(self) -> Gazetteer | None:
