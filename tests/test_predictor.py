@@ -151,7 +151,8 @@ def test_loading_and_scoring_with_a_predictor_imports_neither_sklearn_nor_nltk()
 # non-ASCII letters, words no model has seen.
 TRICKY = (
     "not no never don't cant isn't nothing but however while whereas . , ; : ! ? ( ) "
-    "India India's Pakistan New Delhi New United States United Kingdom Secretary-General Geneva "
+    "India India's Pakistan New Delhi New United States United Kingdom Secretary-General Geneva The Hague "
+    "Republic of China People's Washington , D.C. Never None No "
     "condemn condemns strongly condemn we call on both sides to exercise restraint will respond decisively "
     "sovereignty territorial integrity violation of our airspace serious consequences dialogue talks "
     "it’s “quoted” — naïve café Ørsted xylophonic zzqx not_threat __country__ 12 1,000"

@@ -343,6 +343,7 @@ def _stack(mats: list[sparse.csr_matrix]) -> sparse.csr_matrix:
     return sparse.hstack(mats, format="csr") if len(mats) > 1 else mats[0]
 
 
+NAME = 4  # the kind of a one-word name in `WordIndex.info` (after `Analyzer.word_info`'s kinds 0 to 3)
 MAX_WORD_CACHE = 500_000  # surface words whose feature ids are remembered (a corpus's vocabulary is far smaller)
 
 
@@ -390,7 +391,8 @@ class WordIndex:
             self.keys[n] = (keys[order], np.array([c for _, c in found], dtype=np.int64)[order])
         self.cue_block = next((b for b in blocks if b.name == "cue"), None)
         self._cue_setup(cues)
-        self.plain: dict[str, int] = {}  # surface word -> id of its feature outside a negation's scope
+        self.lone_names = self.gazetteer.lone_names() if self.gazetteer is not None else {}
+        self.plain: dict[str, int] = {}  # surface word -> id of its token outside a negation's scope
         self.info: dict[str, tuple[int, int, int]] = {}  # surface word -> (kind, id, id when negated)
         self.negators: set[str] = set()  # surface words that open a negation's scope
 
@@ -466,6 +468,8 @@ class WordIndex:
         (feature, _), kind = self.analyzer.word_info(surface)
         fid = -1 if feature == BREAK else self.parts.get(feature, -1)
         nfid = -1 if feature == BREAK else self.parts.get(NEGATION_PREFIX + feature, -1)
+        if surface in self.lone_names:  # a one-word name: its placeholder, unless a longer name holds it
+            kind, fid = NAME, self.parts.get(self.lone_names[surface], -1)
         self.info[surface] = (kind, fid, nfid)
         if kind == 1:
             self.negators.add(surface)
@@ -482,20 +486,22 @@ class WordIndex:
         ids = list(map(self.plain.get, words))
         if None in ids:
             ids = [self.plain[w] if w in self.plain else self._learn(w) for w in words]
-        gazetteer = self.gazetteer
-        names = gazetteer.spans(words) if gazetteer is not None and gazetteer.may_hold_name(words) else []
         negators = self.negators.intersection(words)
+        gazetteer = self.gazetteer
+        names = gazetteer.spans(words) if gazetteer is not None and gazetteer.needs_search(words) else []
+        if not negators:  # no negation scope: one-word names are masked already; the spans replace the rest
+            for i, n, placeholder in reversed(names):
+                ids[i : i + n] = [self.parts.get(placeholder, -1)]
+            return ids
         # Until the first negator that is not inside a name there is no negation scope: each name's words
         # become its placeholder. From there on, `Analyzer.tokens`'s loop runs, on ids.
-        start = min(map(words.index, negators)) if negators else len(words)
+        start = min(map(words.index, negators))
         if any(i <= start < i + n for i, n, _ in names):
             start = 0
         head = ids[:start]
         for i, n, placeholder in reversed(names):
             if i < start:
                 head[i : i + n] = [self.parts.get(placeholder, -1)]
-        if start == len(words):
-            return head
         mask: list[str | None] | None = None
         if any(i >= start for i, _, _ in names):
             mask = [None] * (len(words) - start)
@@ -518,6 +524,9 @@ class WordIndex:
             kind, fid, nfid = info[surface]
             if kind == 0 and not scope:
                 out.append(fid)
+            elif kind == NAME:
+                out.append(fid)
+                scope = max(scope - 1, 0)
             elif kind >= 2:
                 scope = 0
                 out.append(fid)

@@ -44,6 +44,12 @@ class Gazetteer:
         for key in self._names:
             lengths.setdefault(key[0], set()).add(len(key))
         self._lengths = {first: sorted(ns, reverse=True) for first, ns in lengths.items()}  # longest match first
+        seconds: dict[str, set[str]] = {}
+        for key in self._names:
+            if len(key) > 1:
+                seconds.setdefault(key[0], set()).add(key[1])
+        self._seconds = {first: frozenset(words) for first, words in seconds.items()}
+        self._firsts = frozenset(seconds)
 
     @classmethod
     def load(cls) -> Gazetteer:
@@ -51,6 +57,17 @@ class Gazetteer:
 
     def __len__(self) -> int:
         return len(self._names)
+
+    def lone_names(self) -> dict[str, str]:
+        """The one-word names with their placeholders. Where `needs_search` says no, each of them is masked on
+        its own wherever it stands, so a scorer can map them once, in a per-word cache."""
+        return {key[0]: placeholder for key, placeholder in self._names.items() if len(key) == 1}
+
+    def needs_search(self, words: list[str]) -> bool:
+        """Whether a name of several words could be among ``words``: its first two words occur in them (in any
+        order: a set test that may say yes for nothing, never no for such a name). Where none can, masking
+        is replacing each one-word name by its placeholder."""
+        return any(not self._seconds[first].isdisjoint(words) for first in self._firsts.intersection(words))
 
     def may_hold_name(self, words: list[str]) -> bool:
         """Whether a name could start at one of ``words`` (one set test: most statements' words cannot)."""
