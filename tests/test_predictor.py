@@ -8,6 +8,7 @@ import hashlib
 import pickle
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,7 @@ from tonecls.corpus import read_statements
 from tonecls.model import ToneModel
 from tonecls.model_file import load_model, load_predictor
 from tonecls.predictor import TonePredictor
+from tonecls.text import normalise
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "models" / "tonecls.model"
@@ -178,3 +180,9 @@ def _shipped_space():
     space = load_predictor(SHIPPED).features_
     assert space.index is not None
     return space
+
+
+@given(st.text(alphabet=st.sampled_from("ab ’‘“”–—\u00a0\tﬁé'\"-"), max_size=40))
+def test_normalise_folds_quotes_and_dashes_as_one_translation_table_did(text):
+    table = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
+    assert normalise(text) == " ".join(unicodedata.normalize("NFKC", text).translate(table).split())

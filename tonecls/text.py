@@ -22,7 +22,7 @@ from itertools import chain
 from tonecls.gazetteer import Gazetteer
 from tonecls.words import split_words
 
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
+_QUOTE_PAIRS = (("\u2018", "'"), ("\u2019", "'"), ("\u201c", '"'), ("\u201d", '"'), ("\u2013", "-"), ("\u2014", "-"))
 PUNCT = frozenset(".,;:!?()")
 _SCOPE_ENDS = {"but", "however", "while", "whereas"}
 NEGATION_PREFIX = "not_"
@@ -35,7 +35,10 @@ Token = tuple[str, str]
 
 def normalise(text: str) -> str:
     """Fold typographic variants so that "it’s" and "it's" are one word."""
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    text = unicodedata.normalize("NFKC", text)
+    for old, new in _QUOTE_PAIRS:  # as .translate(_QUOTES), which looks up every character: several times slower
+        if old in text:
+            text = text.replace(old, new)
     return " ".join(text.split())
 
 
