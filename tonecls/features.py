@@ -343,7 +343,8 @@ def _stack(mats: list[sparse.csr_matrix]) -> sparse.csr_matrix:
     return sparse.hstack(mats, format="csr") if len(mats) > 1 else mats[0]
 
 
-NAME = 4  # the kind of a one-word name in `WordIndex.info` (after `Analyzer.word_info`'s kinds 0 to 3)
+# Kinds of a word record: `Analyzer.word_info`'s (0 plain, 1 negator, 2 scope end, 3 punctuation), and a name.
+NEGATOR, SCOPE_END, PUNCTUATION, NAME = 1, 2, 3, 4
 MAX_WORD_CACHE = 500_000  # surface words whose feature ids are remembered (a corpus's vocabulary is far smaller)
 
 
@@ -392,9 +393,7 @@ class WordIndex:
         self.cue_block = next((b for b in blocks if b.name == "cue"), None)
         self._cue_setup(cues)
         self.lone_names = self.gazetteer.lone_names() if self.gazetteer is not None else {}
-        self.plain: dict[str, int] = {}  # surface word -> id of its token outside a negation's scope
-        self.info: dict[str, tuple[int, int, int]] = {}  # surface word -> (kind, id, id when negated)
-        self.negators: set[str] = set()  # surface words that open a negation's scope
+        self._forget()
 
     @staticmethod
     def usable(analysis: Analysis, blocks: list[Block]) -> bool:
@@ -464,92 +463,85 @@ class WordIndex:
             self.cue_keys[n] = (keys[order], plain[order], negated[order])
 
     # -- words to ids ------------------------------------------------------
+    def _forget(self) -> None:
+        """Empty the per-word records; record 0 ends a statement (it breaks n-grams, cues and negation)."""
+        self.records: dict[str, int] = {}  # surface word (or NUL + placeholder) -> its record
+        self.kinds = np.full(1024, PUNCTUATION, dtype=np.int8)  # per record: `Analyzer.word_info`'s kind, or NAME
+        self.fids = np.full(1024, -1, dtype=np.int64)  # per record: its token's id
+        self.negated_fids = np.full(1024, -1, dtype=np.int64)  # per record: its token's id inside a negation
+        self.size = 1
+
+    def _record(self, kind: int, fid: int, nfid: int) -> int:
+        r = self.size
+        if r == len(self.kinds):  # grow by doubling: words keep coming in open-domain text
+            self.kinds = np.concatenate([self.kinds, np.full(r, PUNCTUATION, dtype=np.int8)])
+            self.fids = np.concatenate([self.fids, np.full(r, -1, dtype=np.int64)])
+            self.negated_fids = np.concatenate([self.negated_fids, np.full(r, -1, dtype=np.int64)])
+        self.kinds[r], self.fids[r], self.negated_fids[r] = kind, fid, nfid
+        self.size = r + 1
+        return r
+
     def _learn(self, surface: str) -> int:
+        """The record of a word not seen before: its kind and its token's ids (a one-word name: its placeholder's)."""
         (feature, _), kind = self.analyzer.word_info(surface)
-        fid = -1 if feature == BREAK else self.parts.get(feature, -1)
-        nfid = -1 if feature == BREAK else self.parts.get(NEGATION_PREFIX + feature, -1)
         if surface in self.lone_names:  # a one-word name: its placeholder, unless a longer name holds it
-            kind, fid = NAME, self.parts.get(self.lone_names[surface], -1)
-        self.info[surface] = (kind, fid, nfid)
-        if kind == 1:
-            self.negators.add(surface)
-        self.plain[surface] = fid
-        return fid
+            r = self._record(NAME, self.parts.get(self.lone_names[surface], -1), -1)
+        elif feature == BREAK:
+            r = self._record(kind, -1, -1)
+        else:
+            r = self._record(kind, self.parts.get(feature, -1), self.parts.get(NEGATION_PREFIX + feature, -1))
+        self.records[surface] = r
+        return r
 
-    def ids(self, text: str) -> list[int]:
-        """One id per token of ``text``, as `Analyzer.tokens` makes them (masking, negation marking)."""
+    def _placeholder(self, placeholder: str) -> int:
+        key = "\0" + placeholder  # no word holds a NUL
+        r = self.records.get(key)
+        if r is None:
+            r = self.records[key] = self._record(NAME, self.parts.get(placeholder, -1), -1)
+        return r
+
+    def word_records(self, text: str) -> list[int]:
+        """One record per token of ``text`` (after masking: a name is one token, its placeholder)."""
         words = self.analyzer.words(text)
-        if len(self.info) > MAX_WORD_CACHE:  # between statements, so that a statement's words stay known
-            self.plain.clear()
-            self.info.clear()
-            self.negators.clear()
-        ids = list(map(self.plain.get, words))
-        if None in ids:
-            ids = [self.plain[w] if w in self.plain else self._learn(w) for w in words]
-        negators = self.negators.intersection(words)
+        records = list(map(self.records.get, words))
+        if None in records:
+            records = [self.records[w] if w in self.records else self._learn(w) for w in words]
         gazetteer = self.gazetteer
-        names = gazetteer.spans(words) if gazetteer is not None and gazetteer.needs_search(words) else []
-        if not negators:  # no negation scope: one-word names are masked already; the spans replace the rest
-            for i, n, placeholder in reversed(names):
-                ids[i : i + n] = [self.parts.get(placeholder, -1)]
-            return ids
-        # Until the first negator that is not inside a name there is no negation scope: each name's words
-        # become its placeholder. From there on, `Analyzer.tokens`'s loop runs, on ids.
-        start = min(map(words.index, negators))
-        if any(i <= start < i + n for i, n, _ in names):
-            start = 0
-        head = ids[:start]
-        for i, n, placeholder in reversed(names):
-            if i < start:
-                head[i : i + n] = [self.parts.get(placeholder, -1)]
-        mask: list[str | None] | None = None
-        if any(i >= start for i, _, _ in names):
-            mask = [None] * (len(words) - start)
-            for i, n, placeholder in names:
-                if i >= start:
-                    mask[i - start : i - start + n] = [placeholder] + [""] * (n - 1)
-        return head + self._scoped_ids(words[start:], mask)
+        if gazetteer is not None and gazetteer.needs_search(words):
+            for i, n, placeholder in reversed(gazetteer.spans(words)):
+                records[i : i + n] = [self._placeholder(placeholder)]
+        return records
 
-    def _scoped_ids(self, words: list[str], mask: list[str | None] | None) -> list[int]:
-        """The ids of words from a negator on: `Analyzer.tokens`'s loop, on ids (``mask``: their names)."""
-        info, parts = self.info, self.parts
-        out: list[int] = []
-        scope = 0
-        for i, surface in enumerate(words):
-            if mask is not None and mask[i] is not None:
-                if mask[i]:
-                    out.append(parts.get(mask[i], -1))
-                    scope = max(scope - 1, 0)
-                continue
-            kind, fid, nfid = info[surface]
-            if kind == 0 and not scope:
-                out.append(fid)
-            elif kind == NAME:
-                out.append(fid)
-                scope = max(scope - 1, 0)
-            elif kind >= 2:
-                scope = 0
-                out.append(fid)
-            else:
-                if scope:
-                    fid = nfid
-                    scope -= 1
-                if kind == 1:
-                    scope = NEGATION_SCOPE
-                out.append(fid)
-        return out
+    def token_ids(self, records: np.ndarray) -> np.ndarray:
+        """Each token's id, negated where `Analyzer.tokens` marks it: a plain word or negator within
+        NEGATION_SCOPE tokens after the last negator before it, with no scope end or punctuation between."""
+        kinds = self.kinds[records]
+        pos = np.arange(len(records), dtype=np.int64)
+        last_negator = np.maximum.accumulate(np.where(kinds == NEGATOR, pos, -1))
+        last_break = np.maximum.accumulate(np.where((kinds == SCOPE_END) | (kinds == PUNCTUATION), pos, -1))
+        before_negator = np.concatenate(([-1], last_negator[:-1]))
+        before_break = np.concatenate(([-1], last_break[:-1]))
+        negated = (
+            (kinds <= NEGATOR)
+            & (before_negator >= 0)
+            & (pos - before_negator <= NEGATION_SCOPE)
+            & (before_break < before_negator)
+        )
+        return np.where(negated, self.negated_fids[records], self.fids[records])
 
     # -- ids to columns ----------------------------------------------------
     def counts(self, texts: Sequence[str]) -> dict[str, sparse.csr_matrix]:
         """Each block's documents x columns count matrix for ``texts``."""
+        if len(self.records) > MAX_WORD_CACHE:  # between batches, so that a batch's words stay known
+            self._forget()
         flat: list[int] = []
         lengths: list[int] = []
         for text in texts:
-            ids = self.ids(text)
-            flat.extend(ids)
-            flat.append(-1)  # no n-gram or cue crosses from one text into the next
-            lengths.append(len(ids) + 1)
-        ids = np.array(flat, dtype=np.int64)
+            records = self.word_records(text)
+            flat.extend(records)
+            flat.append(0)  # no n-gram, cue or negation crosses from one text into the next
+            lengths.append(len(records) + 1)
+        ids = self.token_ids(np.array(flat, dtype=np.int64))
         doc = np.repeat(np.arange(len(texts), dtype=np.int64), np.array(lengths, dtype=np.int64))
         out = {"word": self._word_counts(ids, doc, len(texts))}
         if self.cue_block is not None:
