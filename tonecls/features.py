@@ -11,13 +11,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 from scipy import sparse
 
 from tonecls.cues import CueLexicon
 from tonecls.settings import ANALYSIS_PARAMS
-from tonecls.text import BREAK, NEGATION_PREFIX, NEGATION_SCOPE, Analyzer, Token, WordForms
+from tonecls.text import BREAK, NEGATION_PREFIX, NEGATION_SCOPE, Analyzer, Token, WordForms, normalise
+from tonecls.words import split_words
 
 __all__ = ["Analysed", "Analysis", "Block", "FeatureSpace", "fit_blocks", "texts_of"]
 
@@ -393,6 +395,11 @@ class WordIndex:
         self.cue_block = next((b for b in blocks if b.name == "cue"), None)
         self._cue_setup(cues)
         self.lone_names = self.gazetteer.lone_names() if self.gazetteer is not None else {}
+        self.pairs = self.gazetteer.first_pairs() if self.gazetteer is not None else {}
+        self.seconds_of: dict[str, list[str]] = {}
+        for first, seconds in self.pairs.items():
+            for second in seconds:
+                self.seconds_of.setdefault(second, []).append(first)
         self._forget()
 
     @staticmethod
@@ -466,6 +473,11 @@ class WordIndex:
     def _forget(self) -> None:
         """Empty the per-word records; record 0 ends a statement (it breaks n-grams, cues and negation)."""
         self.records: dict[str, int] = {}  # surface word (or NUL + placeholder) -> its record
+        self.pieces: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = {}  # white-space-free piece -> words, records
+        # Names of several words, on records: the records of their first words, and per first word's record
+        # the records of the words seen so far that can come second after it.
+        self.first_records: set[int] = set()
+        self.second_records: dict[int, set[int]] = {}
         self.kinds = np.full(1024, PUNCTUATION, dtype=np.int8)  # per record: `Analyzer.word_info`'s kind, or NAME
         self.fids = np.full(1024, -1, dtype=np.int64)  # per record: its token's id
         self.negated_fids = np.full(1024, -1, dtype=np.int64)  # per record: its token's id inside a negation
@@ -491,7 +503,21 @@ class WordIndex:
         else:
             r = self._record(kind, self.parts.get(feature, -1), self.parts.get(NEGATION_PREFIX + feature, -1))
         self.records[surface] = r
+        if surface in self.pairs:
+            self.first_records.add(r)
+            self.second_records[r] = {self.records[w] for w in self.pairs[surface] if w in self.records}
+        for first in self.seconds_of.get(surface, ()):
+            if first in self.records:
+                self.second_records[self.records[first]].add(r)
         return r
+
+    def _learn_piece(self, piece: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+        words = tuple(split_words(piece))
+        found = self.pieces[piece] = (
+            words,
+            tuple(self.records[w] if w in self.records else self._learn(w) for w in words),
+        )
+        return found
 
     def _placeholder(self, placeholder: str) -> int:
         key = "\0" + placeholder  # no word holds a NUL
@@ -501,14 +527,21 @@ class WordIndex:
         return r
 
     def word_records(self, text: str) -> list[int]:
-        """One record per token of ``text`` (after masking: a name is one token, its placeholder)."""
-        words = self.analyzer.words(text)
-        records = list(map(self.records.get, words))
-        if None in records:
-            records = [self.records[w] if w in self.records else self._learn(w) for w in words]
-        gazetteer = self.gazetteer
-        if gazetteer is not None and gazetteer.needs_search(words):
-            for i, n, placeholder in reversed(gazetteer.spans(words)):
+        """One record per token of ``text`` (after masking: a name is one token, its placeholder).
+
+        The text is cut at white space (after normalising, if it is not ASCII: see `Analyzer.words`) and
+        each piece's words and records come from a cache; the words themselves are only needed where a
+        name of several words may be.
+        """
+        pieces = (text if text.isascii() else normalise(text)).split()
+        found = list(map(self.pieces.get, pieces))
+        if None in found:
+            found = [self.pieces[p] if p in self.pieces else self._learn_piece(p) for p in pieces]
+        records = list(chain.from_iterable(r for _, r in found))
+        firsts = self.first_records.intersection(records)
+        if firsts and any(not self.second_records[r].isdisjoint(records) for r in firsts):
+            words = list(chain.from_iterable(w for w, _ in found))
+            for i, n, placeholder in reversed(self.gazetteer.spans(words)):
                 records[i : i + n] = [self._placeholder(placeholder)]
         return records
 

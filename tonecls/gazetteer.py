@@ -63,6 +63,10 @@ class Gazetteer:
         its own wherever it stands, so a scorer can map them once, in a per-word cache."""
         return {key[0]: placeholder for key, placeholder in self._names.items() if len(key) == 1}
 
+    def first_pairs(self) -> dict[str, frozenset[str]]:
+        """The first word of each name of several words, with the words that come second after it."""
+        return dict(self._seconds)
+
     def needs_search(self, words: list[str]) -> bool:
         """Whether a name of several words could be among ``words``: its first two words occur in them (in any
         order: a set test that may say yes for nothing, never no for such a name). Where none can, masking
