@@ -382,7 +382,7 @@ class WordIndex:
         self.parts = parts
         self.base = max(len(parts), 1)
         # Per n, the vocabulary's n-grams as sorted integer keys and their columns.
-        self.keys: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.grams: dict[int, tuple[_Tables, np.ndarray]] = {}
         for n in range(self.low, self.high + 1):
             found = [
                 (self._key([parts[p] for p in gram]), word.vocabulary[" ".join(gram)])
@@ -391,7 +391,7 @@ class WordIndex:
             ]
             keys = np.array([k for k, _ in found], dtype=np.int64)
             order = np.argsort(keys, kind="stable")
-            self.keys[n] = (keys[order], np.array([c for _, c in found], dtype=np.int64)[order])
+            self.grams[n] = (_Tables(keys[order], n, self.base), np.array([c for _, c in found], dtype=np.int64)[order])
         self.cue_block = next((b for b in blocks if b.name == "cue"), None)
         self._cue_setup(cues)
         self.lone_names = self.gazetteer.lone_names() if self.gazetteer is not None else {}
@@ -439,8 +439,8 @@ class WordIndex:
         self.prefix = max(1, self.high)
         while self.base ** (self.prefix + 1) < 2**62:
             self.prefix += 1
-        self.cue_keys: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-        self.long_cues: dict[int, tuple[np.ndarray, dict[int, list[tuple[tuple[int, ...], list[int], list[int]]]]]] = {}
+        self.cue_keys: dict[int, tuple[_Tables, np.ndarray, np.ndarray]] = {}
+        self.long_cues: dict[int, tuple[_Tables, dict[int, list[tuple[tuple[int, ...], list[int], list[int]]]]]] = {}
         slots = max((len(t) for t in cues.values()), default=0)
         for n in sorted({len(key) for key in cues}):
             phrases = sorted(
@@ -458,7 +458,10 @@ class WordIndex:
                     by_prefix.setdefault(self._key(key[: self.prefix]), []).append(
                         (tuple(key), plain_cols, negated_cols)
                     )
-                self.long_cues[n] = (np.array(sorted(by_prefix), dtype=np.int64), by_prefix)
+                self.long_cues[n] = (
+                    _Tables(np.array(sorted(by_prefix), dtype=np.int64), self.prefix, self.base),
+                    by_prefix,
+                )
                 continue
             plain = np.full((len(phrases), slots), -1, dtype=np.int64)
             negated = np.full((len(phrases), slots), -1, dtype=np.int64)
@@ -467,7 +470,7 @@ class WordIndex:
                 negated[row, : len(negated_cols)] = negated_cols
             keys = np.array([self._key(key) for key, _, _ in phrases], dtype=np.int64)
             order = np.argsort(keys, kind="stable")
-            self.cue_keys[n] = (keys[order], plain[order], negated[order])
+            self.cue_keys[n] = (_Tables(keys[order], n, self.base), plain[order], negated[order])
 
     # -- words to ids ------------------------------------------------------
     def _forget(self) -> None:
@@ -584,8 +587,8 @@ class WordIndex:
     def _word_counts(self, ids: np.ndarray, doc: np.ndarray, n_docs: int) -> sparse.csr_matrix:
         rows, cols = [], []
         for n in range(self.low, self.high + 1):
-            keys, columns = self.keys[n]
-            where, at = _find_grams(ids, n, keys, self.base)
+            tables, columns = self.grams[n]
+            where, at = tables.find(ids)
             rows.append(doc[where])
             cols.append(columns[at])
         return _count_matrix(rows, cols, n_docs, self.word_width)
@@ -596,19 +599,19 @@ class WordIndex:
         plain = self.plain_of[ids]
         negated = self.negated[ids]
         rows, cols = [], []
-        for n, (keys, plain_columns, negated_columns) in self.cue_keys.items():
-            where, at = _find_grams(plain, n, keys, self.base)
+        for tables, plain_columns, negated_columns in self.cue_keys.values():
+            where, at = tables.find(plain)
             found = np.where(negated[where, None], negated_columns[at], plain_columns[at])
             keep = found >= 0
             rows.append(np.broadcast_to(doc[where, None], found.shape)[keep])
             cols.append(found[keep])
-        for n, (keys, by_prefix) in self.long_cues.items():
-            where, at = _find_grams(plain, self.prefix, keys, self.base)
+        for n, (tables, by_prefix) in self.long_cues.items():
+            where, at = tables.find(plain)
             extra_rows: list[int] = []
             extra_cols: list[int] = []
             for i, k in zip(where.tolist(), at.tolist(), strict=True):
                 window = tuple(plain[i : i + n].tolist())
-                for key, plain_cols, negated_cols in by_prefix[int(keys[k])]:
+                for key, plain_cols, negated_cols in by_prefix[int(tables.keys[k])]:
                     if window == key:
                         found = [c for c in (negated_cols if negated[i] else plain_cols) if c >= 0]
                         extra_rows.extend([int(doc[i])] * len(found))
@@ -618,22 +621,45 @@ class WordIndex:
         return _count_matrix(rows, cols, n_docs, len(self.cue_block.vocabulary) if self.cue_block is not None else 0)
 
 
-def _find_grams(ids: np.ndarray, n: int, keys: np.ndarray, base: int) -> tuple[np.ndarray, np.ndarray]:
-    """Where an n-gram of known ids (none -1) starts in ``ids`` whose key is in the sorted ``keys``, and which."""
-    size = len(ids)
-    if size < n or not len(keys):
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    valid = ids[: size - n + 1] >= 0
-    key = ids[: size - n + 1].copy()
-    for k in range(1, n):
-        nxt = ids[k : size - n + 1 + k]
-        valid &= nxt >= 0
-        key = key * base + nxt
-    where = np.flatnonzero(valid)
-    key = key[where]
-    at = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
-    hit = keys[at] == key
-    return where[hit], at[hit]
+class _Tables:
+    """How to find, in a sequence of ids, the n-grams whose keys are in ``keys`` (sorted, unique).
+
+    Per position of the n-gram, which ids can stand there (so that most starts are ruled out with one
+    array look-up each); for n = 1, each id's row in ``keys`` directly.
+    """
+
+    def __init__(self, keys: np.ndarray, n: int, base: int):
+        self.keys, self.n, self.base = keys, n, base
+        self.allowed = []
+        for k in range(n):
+            part = (keys // base ** (n - 1 - k)) % base
+            allowed = np.zeros(base + 1, dtype=bool)  # the last entry, read for id -1, stays False
+            allowed[part] = True
+            self.allowed.append(allowed)
+        self.rows = None
+        if n == 1:
+            self.rows = np.full(base + 1, -1, dtype=np.int64)
+            self.rows[keys] = np.arange(len(keys))
+
+    def find(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where such an n-gram starts in ``ids`` (-1: no id), and its row in ``keys``."""
+        size, n = len(ids), self.n
+        if size < n or not len(self.keys):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        if self.rows is not None:
+            at = self.rows[ids]
+            where = np.flatnonzero(at >= 0)
+            return where, at[where]
+        valid = self.allowed[0][ids[: size - n + 1]]
+        for k in range(1, n):
+            valid &= self.allowed[k][ids[k : size - n + 1 + k]]
+        where = np.flatnonzero(valid)
+        key = ids[where]
+        for k in range(1, n):
+            key = key * self.base + ids[where + k]
+        at = np.minimum(np.searchsorted(self.keys, key), len(self.keys) - 1)
+        hit = self.keys[at] == key
+        return where[hit], at[hit]
 
 
 def _count_matrix(rows: list[np.ndarray], cols: list[np.ndarray], n_docs: int, width: int) -> sparse.csr_matrix:
