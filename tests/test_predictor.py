@@ -158,7 +158,15 @@ TRICKY = (
     "condemn condemns strongly condemn we call on both sides to exercise restraint will respond decisively "
     "sovereignty territorial integrity violation of our airspace serious consequences dialogue talks "
     "it’s “quoted” — naïve café Ørsted xylophonic zzqx not_threat __country__ 12 1,000"
-).split()
+).split() + [  # cue phrases of up to six stems, whole
+    "return to the negotiating table",
+    "will not stand idly by",
+    "at a time of our choosing",
+    "respect for the territorial integrity",
+    "no intention of escalation",
+    "call on both sides",
+    "People's Republic of China",
+]
 SEPARATORS = st.sampled_from([" ", "  ", "\t", "\n", " ,", "\u00a0", "'s ", "’s "])
 
 
