@@ -9,6 +9,7 @@ import pickle
 import subprocess
 import sys
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -194,3 +195,14 @@ def _shipped_space():
 def test_normalise_folds_quotes_and_dashes_as_one_translation_table_did(text):
     table = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
     assert normalise(text) == " ".join(unicodedata.normalize("NFKC", text).translate(table).split())
+
+
+def test_threads_learning_new_words_at_once_get_the_columns_one_thread_gets(corpus_texts):
+    """The server scores from many threads with no lock of its own: words first seen in two threads at once
+    must still get their own records."""
+    predictor = load_predictor(SHIPPED)
+    batches = [[f"{text} novelword{t}x{i} India" for i, text in enumerate(corpus_texts[t::8][:200])] for t in range(8)]
+    expected = [load_predictor(SHIPPED).features_.transform_texts(batch).toarray() for batch in batches]
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(lambda batch: predictor.features_.transform_texts(batch).toarray(), batches))
+    assert all(np.array_equal(g, e) for g, e in zip(got, expected, strict=True))

@@ -8,6 +8,7 @@ loaded from a model file. Nothing here imports scikit-learn, so scoring starts f
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -400,6 +401,7 @@ class WordIndex:
         for first, seconds in self.pairs.items():
             for second in seconds:
                 self.seconds_of.setdefault(second, []).append(first)
+        self._lock = threading.Lock()
         self._forget()
 
     @staticmethod
@@ -567,7 +569,14 @@ class WordIndex:
 
     # -- ids to columns ----------------------------------------------------
     def counts(self, texts: Sequence[str]) -> dict[str, sparse.csr_matrix]:
-        """Each block's documents x columns count matrix for ``texts``."""
+        """Each block's documents x columns count matrix for ``texts``.
+
+        One batch at a time: the server scores from many threads, and two threads numbering new words at
+        once would give two words one record (the work is Python under the GIL: a lock costs little)."""
+        with self._lock:
+            return self._counts(texts)
+
+    def _counts(self, texts: Sequence[str]) -> dict[str, sparse.csr_matrix]:
         if len(self.records) > MAX_WORD_CACHE:  # between batches, so that a batch's words stay known
             self._forget()
         flat: list[int] = []
