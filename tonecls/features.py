@@ -478,7 +478,8 @@ class WordIndex:
     def _forget(self) -> None:
         """Empty the per-word records; record 0 ends a statement (it breaks n-grams, cues and negation)."""
         self.records: dict[str, int] = {}  # surface word (or NUL + placeholder) -> its record
-        self.pieces: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = {}  # white-space-free piece -> words, records
+        self.pieces: dict[str, tuple[int, ...]] = {}  # white-space-free piece of text -> its words' records
+        self.piece_words: dict[str, tuple[str, ...]] = {}  # the same pieces -> their words
         # Names of several words, on records: the records of their first words, and per first word's record
         # the records of the words seen so far that can come second after it.
         self.first_records: set[int] = set()
@@ -516,12 +517,9 @@ class WordIndex:
                 self.second_records[self.records[first]].add(r)
         return r
 
-    def _learn_piece(self, piece: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
-        words = tuple(split_words(piece))
-        found = self.pieces[piece] = (
-            words,
-            tuple(self.records[w] if w in self.records else self._learn(w) for w in words),
-        )
+    def _learn_piece(self, piece: str) -> tuple[int, ...]:
+        words = self.piece_words[piece] = tuple(split_words(piece))
+        found = self.pieces[piece] = tuple(self.records[w] if w in self.records else self._learn(w) for w in words)
         return found
 
     def _placeholder(self, placeholder: str) -> int:
@@ -542,10 +540,10 @@ class WordIndex:
         found = list(map(self.pieces.get, pieces))
         if None in found:
             found = [self.pieces[p] if p in self.pieces else self._learn_piece(p) for p in pieces]
-        records = list(chain.from_iterable(r for _, r in found))
+        records = list(chain.from_iterable(found))
         firsts = self.first_records.intersection(records)
         if firsts and any(not self.second_records[r].isdisjoint(records) for r in firsts):
-            words = list(chain.from_iterable(w for w, _ in found))
+            words = list(chain.from_iterable(map(self.piece_words.__getitem__, pieces)))
             for i, n, placeholder in reversed(self.gazetteer.spans(words)):
                 records[i : i + n] = [self._placeholder(placeholder)]
         return records
