@@ -355,12 +355,15 @@ class WordIndex:
     """The scoring path of the word and cue blocks, on integer ids instead of n-gram strings.
 
     Every string that can take part in a known feature (the words of the word block's n-grams, the cue
-    phrases' stems, and those with the negation prefix) gets an id. A text becomes one id per token
-    (-1 for punctuation and for a word no feature holds), looked up per surface word in a cache; its
-    n-grams are then found with numpy, as integer keys searched in the sorted keys of the vocabulary, so
-    no n-gram string is built and no Python loop runs per n-gram. Only statements with a negator or a
-    name in them take a Python loop per word (negation scope, masking). The columns are exactly those the
-    string path (`Analysis.extractors`) finds: tests compare the two.
+    phrases' stems, and those with the negation prefix) gets an id. Each word seen gets a record (its
+    kind, its token's id and its id when negated; a one-word name's record is its placeholder's), and
+    each white-space piece of text the records of its words, both cached. A batch of statements becomes
+    one array of records; the negation scope is found with numpy over it, giving one id per token (-1 for
+    punctuation and for a word no feature holds); word n-grams and cue phrases are integer keys looked up
+    in sorted arrays. No n-gram string is built, and per statement the Python work is a few C-level calls,
+    plus a name search where the first two words of a longer name occur. The columns are exactly those the
+    string path (`Analysis.extractors`, `Analyzer.tokens`) finds: tests/test_predictor.py compares the two
+    on generated text.
     """
 
     def __init__(self, analysis: Analysis, blocks: list[Block]):
