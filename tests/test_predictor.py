@@ -23,7 +23,9 @@ from tonecls.corpus import read_statements
 from tonecls.model import ToneModel
 from tonecls.model_file import load_model, load_predictor
 from tonecls.predictor import TonePredictor
-from tonecls.text import normalise
+from tonecls.settings import Settings
+from tonecls.text import Analyzer, normalise
+from tonecls.words import split_words
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "models" / "tonecls.model"
@@ -206,3 +208,37 @@ def test_threads_learning_new_words_at_once_get_the_columns_one_thread_gets(corp
     with ThreadPoolExecutor(8) as pool:
         got = list(pool.map(lambda batch: predictor.features_.transform_texts(batch).toarray(), batches))
     assert all(np.array_equal(g, e) for g, e in zip(got, expected, strict=True))
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"word_ngrams": (1, 3)},
+        {"word_ngrams": (2, 3), "cues": False},
+        {"negation": False, "stem": False},
+        {"mask_actors": False},
+        {"word_ngrams": (1, 4), "min_df": 1},
+    ],
+    ids=repr,
+)
+def test_the_id_path_matches_the_string_path_under_other_settings(changes, corpus_texts):
+    """Models trained with other feature settings score through the id path too, with the same columns."""
+    texts = corpus_texts[:400]
+    labels = [["condemnation"] if "condemn" in t else ["conciliation"] if "dialogue" in t else [] for t in texts]
+    settings = Settings(**{"C": 1.0, "tune_thresholds": False, "calibrate": False, **changes})
+    model = ToneModel(settings).fit(texts, labels)
+    space = model.features_.space
+    assert space.index is not None
+    probe = texts[:50] + reference_texts()
+    fast = space.transform_texts(probe)
+    slow = space.matrix(space.analysis.analyse(probe))
+    assert np.array_equal(fast.indices, slow.indices) and np.array_equal(fast.indptr, slow.indptr)
+    assert np.array_equal(fast.data, slow.data)
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.sampled_from("ab'’s .,;()\t\n\u00a0\u2028ﬁé_9-x\x1c"), max_size=60))
+def test_the_piece_cache_splits_words_as_the_whole_text_split_did(text):
+    analyzer = Analyzer(mask_actors=False)
+    assert analyzer.words(text) == split_words(normalise(text))
+    assert analyzer.words(text) == split_words(normalise(text))  # the second time from the cache
