@@ -64,6 +64,18 @@ def labels_of(rows) -> np.ndarray:
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
+def seed_word_statements(folder: Path, n: int, *, words: int = 45, seed: int = 0) -> list[str]:
+    """Statements of ``words`` words drawn (seeded) from the words of the seed articles in ``folder``, as they
+    stand there (capitals, punctuation, typographic quotes): an open-domain vocabulary and word pairs no
+    model has seen, for speed measurements only (nothing is trained on them or kept)."""
+    text = " ".join(p.read_text(encoding="utf-8") for p in sorted(Path(folder).glob("*.txt")))
+    vocabulary = text.split()
+    if not vocabulary:
+        raise SystemExit(f"{folder}: no seed articles there (set TONECLS_SHARED to the shared/ folder)")
+    rng = random.Random(seed)
+    return [" ".join(rng.choices(vocabulary, k=words)) for _ in range(n)]
+
+
 def generated_statements(statements: list[Statement], n: int, *, words: int = 45, seed: int = 0) -> list[str]:
     """Statements of about ``words`` words made by resampling the corpus's sentences (seeded)."""
     sentences = [s for st in statements for s in _SENTENCE.split(st.text) if len(s.split()) >= 3]

@@ -1,9 +1,12 @@
-"""Where `Features.transform` spends its time: cProfile on the corpus's statements and on open-domain text.
+"""Where scoring spends its time: cProfile of what `tonecls score` does per chunk of 512 statements (the
+feature transform, the probabilities, the rows and their JSON Lines), on the corpus's statements and on
+open-domain text.
 
 The corpus sample is statements resampled from the corpus's sentences (a small vocabulary: the per-word
-caches hit almost always); the open-domain sample is the real sentences of `../shared/` (UN Security
-Council speeches, other crises, PLOVER's records), read once each with cold caches, as new text is. Each
-is scored in chunks of 512 as `tonecls score` does, with a freshly loaded model.
+caches hit almost always); the open-domain samples are the real sentences of `../shared/` (UN Security
+Council speeches, other crises, PLOVER's records), read once each with cold caches, as new text is, and
+statements drawn from the words of the seed articles (a large vocabulary, word pairs never seen). Each
+is scored with a freshly loaded model.
 
 Usage: python benchmarks/profile_transform.py [--n 20000] [--top 12]
 """
@@ -19,9 +22,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import RESULTS, SHARED, generated_statements, load_corpus, machine, write_results  # noqa: E402
+from common import (  # noqa: E402
+    RESULTS,
+    SHARED,
+    generated_statements,
+    load_corpus,
+    machine,
+    seed_word_statements,
+    write_results,
+)
 
-from tonecls.model_file import default_model_path, load_model  # noqa: E402
+from tonecls.model_file import default_model_path, load_predictor  # noqa: E402
+from tonecls.score import Item, _score_chunk  # noqa: E402
 
 OPEN_DOMAIN = ("external/unscon.jsonl", "other-crises/dev.jsonl", "external/plover_gsr_cameo.jsonl")
 
@@ -38,12 +50,12 @@ def open_domain_texts(shared: Path) -> list[str]:
 
 
 def profile(model_path: Path, texts: list[str], top: int) -> dict:
-    model = load_model(model_path)
-    transform = model.features_.transform
+    model = load_predictor(model_path)
+    chunks = [[Item(str(i), t) for i, t in enumerate(texts[s : s + 512], s)] for s in range(0, len(texts), 512)]
     profiler = cProfile.Profile()
     profiler.enable()
-    for start in range(0, len(texts), 512):
-        transform(texts[start : start + 512])
+    for chunk in chunks:
+        _score_chunk(model, chunk, ("jsonl", False))
     profiler.disable()
     stats = pstats.Stats(profiler)
     total = stats.total_tt
@@ -84,6 +96,10 @@ def main(argv=None) -> int:
     if texts:
         results["open_domain"] = profile(args.model, texts, args.top)
         print_table("Open-domain sentences", results["open_domain"])
+    if (args.shared / "seeds").is_dir():
+        texts = seed_word_statements(args.shared / "seeds", args.n, seed=3)
+        results["seed_words"] = profile(args.model, texts, args.top)
+        print_table("Statements drawn from the seed articles' words", results["seed_words"])
     path = write_results("profile_transform", results, args.out_dir)
     print(f"wrote {path} ({machine()['date']})")
     return 0

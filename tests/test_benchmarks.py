@@ -55,7 +55,8 @@ def test_speed_script(tmp_path, tiny_model_path):
         tmp_path,
     )
     result = json.loads((tmp_path / "speed.json").read_text())
-    assert result["batch"]["60"]["tonecls"] > 0 and result["batch"]["60"]["floor"] > 0
+    row = result["batch"]["60"]
+    assert row["tonecls"]["cpu"] > 0 and row["floor"]["wall"] > 0 and row["ratio"]["cpu"] > 0
     assert result["score_folder"]["rows"] == 15
     assert result["cold_start"]["ratio"] > 0
     assert "cold start" in out

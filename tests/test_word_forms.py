@@ -189,11 +189,7 @@ def test_classify_and_score_import_neither_nltk_nor_the_fitting_estimators(tmp_p
     assert [m for m in heavy if m in FITTING_ONLY] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="since the estimators merge, ToneModel and ToneFeatures subclass sklearn.base.BaseEstimator: importing "
-    "tonecls.model imports sklearn.base, which imports pandas, joblib, scipy.stats and scipy.optimize (the cold "
-    "start this branch had won back; see benchmarks/README.md, cold start)",
-)
 def test_classify_and_score_import_no_sklearn_at_all(tmp_path):
+    """They load the model file into a TonePredictor: no scikit-learn (not even sklearn.base, which pulls pandas,
+    joblib, scipy.stats and scipy.optimize), no nltk."""
     assert imported_when_scoring(tmp_path) == []

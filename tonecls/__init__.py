@@ -23,9 +23,11 @@ __all__ = [
     "Settings",
     "Statement",
     "ToneModel",
+    "TonePredictor",
     "ToneclsError",
     "__version__",
     "load_model",
+    "load_predictor",
     "read_statements",
     "save_model",
     "score_batch",
@@ -36,8 +38,10 @@ __all__ = [
 _LAZY = {
     "Statement": ("tonecls.corpus", "Statement"),
     "ToneModel": ("tonecls.model", "ToneModel"),
-    "Settings": ("tonecls.model", "Settings"),
+    "TonePredictor": ("tonecls.predictor", "TonePredictor"),
+    "Settings": ("tonecls.settings", "Settings"),
     "load_model": ("tonecls.model_file", "load_model"),
+    "load_predictor": ("tonecls.model_file", "load_predictor"),
     "save_model": ("tonecls.model_file", "save_model"),
     "score_batch": ("tonecls.batch", "score_batch"),
     "train": ("tonecls.training", "train"),
@@ -48,8 +52,10 @@ _LAZY = {
 if TYPE_CHECKING:
     from tonecls.batch import score_batch
     from tonecls.corpus import Statement, read_statements, validate
-    from tonecls.model import Settings, ToneModel
-    from tonecls.model_file import load_model, save_model
+    from tonecls.model import ToneModel
+    from tonecls.model_file import load_model, load_predictor, save_model
+    from tonecls.predictor import TonePredictor
+    from tonecls.settings import Settings
     from tonecls.training import train
 
 

@@ -17,12 +17,12 @@ from tonecls.errors import ToneclsError
 from tonecls.tones import TONES
 
 if TYPE_CHECKING:
-    from tonecls.model import ToneModel
+    from tonecls.predictor import Scorer
 
 CARRIED = ("actor", "date", "speaker")  # fields carried from the input to the output, in this order
 
 
-def score_batch(model: ToneModel, texts: Sequence[str], meta: Sequence[Mapping | None] | None = None) -> list[dict]:
+def score_batch(model: Scorer, texts: Sequence[str], meta: Sequence[Mapping | None] | None = None) -> list[dict]:
     """One row per text, in order, exactly as `tonecls score` writes it.
 
     ``meta``, when given, holds one mapping (or None) per text with any of
@@ -34,8 +34,8 @@ def score_batch(model: ToneModel, texts: Sequence[str], meta: Sequence[Mapping |
     The texts are scored in one matrix product, so a batch of a few thousand
     costs far less than as many single calls.
 
-    >>> from tonecls import load_model, score_batch
-    >>> rows = score_batch(load_model(), ["We condemn the attack."], [{"id": "a1", "actor": "X"}])
+    >>> from tonecls import load_predictor, score_batch
+    >>> rows = score_batch(load_predictor(), ["We condemn the attack."], [{"id": "a1", "actor": "X"}])
     >>> sorted(rows[0])
     ['actor', 'id', 'scores', 'text', 'tones']
     """
@@ -48,22 +48,25 @@ def score_batch(model: ToneModel, texts: Sequence[str], meta: Sequence[Mapping |
     if not texts:
         return []
     probs = model.predict_proba(texts)
+    flags = (probs >= model.thresholds_).tolist()  # exactly the comparison `tones_of` makes, for all at once
     known = model_words(model)
     rows = []
-    for i, (text, p) in enumerate(zip(texts, probs, strict=True)):
+    for i, (text, p, has) in enumerate(zip(texts, probs.tolist(), flags, strict=True)):
         extra = meta[i] if meta is not None else None
-        rows.append(result_row(model, text, p, extra, known))
+        rows.append(_row(text, p, [t for t, f in zip(TONES, has, strict=True) if f], extra, known))
     return rows
 
 
-def result_row(
-    model: ToneModel, text: str, probs, meta: Mapping | None = None, known: Container[str] | None = None
-) -> dict:
-    """The row of one scored text (see `score_batch`); ``known``: the model's words, looked up once a batch."""
+def result_row(model: Scorer, text: str, probs, meta: Mapping | None = None) -> dict:
+    """The row of one scored text (see `score_batch`)."""
+    return _row(text, [float(p) for p in probs], model.tones_of(probs), meta, model_words(model))
+
+
+def _row(text: str, probs: list[float], tones: list[str], meta: Mapping | None, known: Container[str] | None) -> dict:
     row: dict = {"id": meta["id"]} if meta and "id" in meta else {}
-    row["tones"] = model.tones_of(probs)
-    row["scores"] = {t: round(float(p), 4) for t, p in zip(TONES, probs, strict=True)}
-    row.update(coverage_note(text, known if known is not None else model_words(model)))
+    row["tones"] = tones
+    row["scores"] = {t: round(p, 4) for t, p in zip(TONES, probs, strict=True)}
+    row.update(coverage_note(text, known))
     if meta:
         for key in CARRIED:
             value = meta.get(key)

@@ -116,9 +116,10 @@ def _date_format(ctx, param, value: str | None) -> str | None:
 
 
 def _load(model_path: str | None):
-    from tonecls.model_file import load_model
+    """The model for the commands that score with it: a TonePredictor, which never imports scikit-learn."""
+    from tonecls.model_file import load_predictor
 
-    return load_model(model_path)
+    return load_predictor(model_path)
 
 
 def _read_stdin(max_bytes: int | None = None) -> str:

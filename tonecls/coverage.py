@@ -18,6 +18,7 @@ from tonecls.words import split_words
 
 MIN_KNOWN_SHARE = 0.5
 NOTE = "few words the model knows ({known} of {total}): tonecls reads English; these scores mean little"
+NO_WORDS = "no words in it, only numbers or punctuation: these scores mean little"
 
 
 def known_words(text: str, known: Container[str]) -> tuple[int, int]:
@@ -34,11 +35,17 @@ def coverage_note(text: str, known: Container[str] | None) -> dict:
     share = found / total if total else 0.0
     if share >= MIN_KNOWN_SHARE:
         return {}
-    return {"known_words": round(share, 2), "note": NOTE.format(known=found, total=total)}
+    note = NOTE.format(known=found, total=total) if total else NO_WORDS
+    return {"known_words": round(share, 2), "note": note}
 
 
 def model_words(model: object) -> Container[str] | None:
-    """The words a fitted model's training texts held (its stem table's keys); None for a model file written
-    before stem tables were stored, which gets no note."""
-    forms = getattr(model.features_, "forms_", None)
-    return None if forms is None else forms.stems
+    """The words a fitted model's training texts held: the keys of its stem table (a `TonePredictor`'s
+    analysis, or a fitted `ToneFeatures`'s ``forms_``). None where there is no table (a file written before
+    tables were stored, or a model being fitted in this process, whose stemmer records every word it sees):
+    no note then."""
+    features = model.features_
+    forms = getattr(features, "forms_", None)
+    if forms is None and hasattr(features, "analysis"):
+        forms = features.analysis.forms
+    return None if forms is None or forms.exact else forms.stems

@@ -25,6 +25,11 @@ class CueLexicon:
         self._by_first = {k: (v, max(len(key) for key, _ in v)) for k, v in self._by_first.items()}
         self._starts = set(self._by_first) | {NEGATION_PREFIX + k for k in self._by_first}
 
+    @property
+    def phrases(self) -> dict[tuple[str, ...], list[str]]:
+        """Each cue phrase as its stems, with the tones it signals (what `find` matches)."""
+        return {key: sorted(tones) for key, tones in self._phrases.items()}
+
     @classmethod
     def load(cls, forms: WordForms | None = None) -> CueLexicon:
         return cls(read_pairs(CUES), forms)

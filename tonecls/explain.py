@@ -11,7 +11,7 @@ from tonecls.errors import ToneclsError
 from tonecls.tones import TONES
 
 if TYPE_CHECKING:  # model.py imports this module: a runtime import back would be a cycle
-    from tonecls.model import ToneModel
+    from tonecls.predictor import Scorer
 
 # Words that carry no tone on their own: a phrase made only of these is never shown as evidence.
 FUNCTION_WORDS = frozenset(
@@ -31,7 +31,7 @@ def tone_index(tone: str) -> int:
         raise ToneclsError(f"unknown tone {tone!r}; tones are {', '.join(TONES)}") from None
 
 
-def evidence(model: ToneModel, text: str, tone: str, *, top: int = 5) -> list[list]:
+def evidence(model: Scorer, text: str, tone: str, *, top: int = 5) -> list[list]:
     """Phrases of ``text`` that pushed ``tone`` up most, as ``[phrase, weight]``.
 
     A feature's contribution is its tf-idf value times the tone's coefficient;
@@ -53,7 +53,7 @@ def evidence(model: ToneModel, text: str, tone: str, *, top: int = 5) -> list[li
     return [[phrase, round(weight, 4)] for phrase, weight in ranked[:top]]
 
 
-def top_features(model: ToneModel, tone: str, *, top: int = 20) -> dict[str, list[list]]:
+def top_features(model: Scorer, tone: str, *, top: int = 20) -> dict[str, list[list]]:
     """The features with the largest positive and negative weights for one tone."""
     model.check_is_fitted()
     k = tone_index(tone)

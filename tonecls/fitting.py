@@ -16,6 +16,7 @@ from sklearn.base import clone
 from tonecls.crossval import GroupedToneSplit, out_of_fold
 from tonecls.evaluate import average_precision, best_threshold
 from tonecls.grouping import group_ids
+from tonecls.predictor import calibrate, sigmoid
 
 IDENTITY = (1.0, 0.0)  # calibration (slope, intercept) that leaves the classifier's log-odds as they are
 
@@ -96,8 +97,7 @@ def _best_C(y: np.ndarray, scores: np.ndarray) -> int:
 
 def calibrated(scores: np.ndarray, calibration: np.ndarray) -> np.ndarray:
     """Probabilities from log-odds ``scores`` (n, tones) and a (tones, 2) calibration."""
-    z = calibration[:, 0] * scores + calibration[:, 1]
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -500, 500)))
+    return sigmoid(calibrate(scores, calibration))
 
 
 def platt(scores: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None) -> tuple[float, float]:

@@ -2,17 +2,15 @@
 logistic regression per tone), composed by ToneModel with per-tone calibration and thresholds.
 
 ToneFeatures and ToneClassifier follow scikit-learn's contract (clone, Pipeline, GridSearchCV,
-cross_val_predict, CalibratedClassifierCV on one tone), so the usual tools work on them. Prediction needs
-only vocabularies, idf weights and coefficients: LogisticRegression is imported when fitting, never when a
-loaded model scores, so `classify` starts fast.
+cross_val_predict, CalibratedClassifierCV on one tone), so the usual tools work on them. They are for
+fitting: the feature computation lives in `tonecls.features` and the scoring in `tonecls.predictor`, plain
+classes that these estimators delegate to and that scoring loads without importing scikit-learn.
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
 
 import numpy as np
 from scipy import sparse
@@ -21,228 +19,27 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_array, check_is_fitted, check_X_y
 
-from tonecls.coverage import coverage_note, model_words
-from tonecls.cues import CueLexicon
 from tonecls.errors import ToneclsError
-from tonecls.explain import evidence
+from tonecls.features import Analysed, Analysis, Block, FeatureSpace, fit_blocks, texts_of
+from tonecls.predictor import TonePredictor, linear_scores, sigmoid
+from tonecls.settings import ANALYSIS_PARAMS, FEATURE_PARAMS, RANGES, Settings
 from tonecls.text import Analyzer, WordForms
 from tonecls.tones import TONES, label_matrix
 
-__all__ = ["Block", "Settings", "ToneClassifier", "ToneFeatures", "ToneModel", "label_matrix"]
+__all__ = [
+    "ANALYSIS_PARAMS",
+    "FEATURE_PARAMS",
+    "RANGES",
+    "Analysed",
+    "Block",
+    "Settings",
+    "ToneClassifier",
+    "ToneFeatures",
+    "ToneModel",
+    "label_matrix",
+]
 
-
-@dataclass(frozen=True)
-class Settings:
-    """Training settings: everything needed to rebuild the features of a model."""
-
-    word_ngrams: tuple[int, int] = (1, 2)
-    char_ngrams: tuple[int, int] | None = None
-    stem: bool = True
-    negation: bool = True
-    mask_actors: bool = True
-    cues: bool = True
-    min_df: int = 2
-    sublinear_tf: bool = True
-    char_weight: float = 1.0
-    cue_weight: float = 1.0
-    C: float | None = None
-    C_grid: tuple[float, ...] = (0.3, 1.0, 3.0, 10.0)
-    tune_thresholds: bool = True
-    calibrate: bool = True
-    real_weight: float = 1.0
-    class_weight: str | None = "balanced"
-    inner_folds: int = 3
-    random_state: int = 0
-
-    @classmethod
-    def from_dict(cls, data: dict) -> Settings:
-        """Settings from plain values (JSON or `--set KEY=VALUE` text), each checked against its type."""
-        unknown = set(data) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ToneclsError(f"unknown setting(s): {', '.join(sorted(unknown))}")
-        defaults = cls()
-        return cls(**{k: _coerce(k, v, getattr(defaults, k)) for k, v in data.items()})
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    def feature_params(self) -> dict:
-        """The parameters of this model's ToneFeatures."""
-        return {name: getattr(self, name) for name in FEATURE_PARAMS}
-
-
-# The settings that are ToneFeatures' parameters; the first six decide how a text is analysed.
-FEATURE_PARAMS = (
-    "word_ngrams",
-    "char_ngrams",
-    "stem",
-    "negation",
-    "mask_actors",
-    "cues",
-    "min_df",
-    "sublinear_tf",
-    "char_weight",
-    "cue_weight",
-)
-ANALYSIS_PARAMS = FEATURE_PARAMS[:6]
-
-
-_CHOICES = {"class_weight": ("balanced", None)}
-_OPTIONAL = {"char_ngrams", "C", "class_weight"}
-_FLAGS = {"stem", "negation", "mask_actors", "cues", "sublinear_tf", "tune_thresholds", "calibrate"}
-# Ranges with room around what real models use. A model file or --set outside them is refused: an n-gram
-# range of 1..100000 makes one statement cost gigabytes, a million inner folds never ends.
-RANGES: dict[str, tuple[float, float]] = {
-    "word_ngrams": (1, 4),
-    "char_ngrams": (1, 8),
-    "min_df": (1, 1_000_000),
-    "char_weight": (0.0, 100.0),
-    "cue_weight": (0.0, 100.0),
-    "C": (1e-6, 1e6),
-    "C_grid": (1e-6, 1e6),
-    "real_weight": (1e-6, 1e4),
-    "inner_folds": (2, 20),
-    "random_state": (0, 2**32 - 1),
-}
-MAX_C_GRID = 20
-
-
-def _number(value: object, kind: type) -> float | int:
-    """An int or a finite float from a number or its text; bools and non-whole ints are not numbers here."""
-    if isinstance(value, bool):
-        raise ValueError(value)
-    if kind is int:
-        if isinstance(value, float) and not value.is_integer():
-            raise ValueError(value)
-        return int(value)
-    number = float(value)
-    if not math.isfinite(number):
-        raise ValueError(value)
-    return number
-
-
-def _coerce(key: str, value: object, default: object) -> object:
-    """One setting's value in the type of its default and within its range, or a ToneclsError saying why not."""
-    if isinstance(value, str):
-        low = value.strip().lower()
-        if low in ("none", "null") and key in _OPTIONAL:
-            return None
-        if low in ("true", "false"):
-            value = low == "true"
-        elif "," in value:
-            value = [part.strip() for part in value.split(",")]
-    if value is None and key in _OPTIONAL:
-        return None
-    if key in _CHOICES:
-        if value not in _CHOICES[key]:
-            raise ToneclsError(
-                f"setting {key}: expected one of {', '.join(map(str, _CHOICES[key]))}, got {_shown(value)}"
-            )
-        return value
-    lo, hi = RANGES.get(key, (-math.inf, math.inf))
-    try:
-        if key in ("word_ngrams", "char_ngrams", "C_grid"):
-            items = value if isinstance(value, list | tuple) else [value]
-            out = tuple(_number(v, float if key == "C_grid" else int) for v in items)
-            if not all(lo <= v <= hi for v in out):
-                raise ValueError(value)
-            if key == "C_grid" and not 1 <= len(out) <= MAX_C_GRID:
-                raise ValueError(value)
-            if key != "C_grid" and (len(out) != 2 or out[0] > out[1]):
-                raise ValueError(value)
-            return out
-        if key in _FLAGS or isinstance(default, bool):
-            if not isinstance(value, bool):
-                raise ValueError(value)
-            return value
-        number = _number(value, float if key == "C" or isinstance(default, float) else int)
-        if not lo <= number <= hi:
-            raise ValueError(value)
-        return number
-    except (TypeError, ValueError, OverflowError):
-        pass
-    between = f" from {lo:g} to {hi:g}" if key in RANGES else ""
-    expected = {
-        "word_ngrams": f"two whole numbers LOW,HIGH{between}",
-        "char_ngrams": f"two whole numbers LOW,HIGH{between}, or none",
-        "C_grid": f"1 to {MAX_C_GRID} numbers{between}, separated by commas",
-        "C": f"a number{between}, or none (choose by cross-validation)",
-    }.get(key)
-    if expected is None:
-        whole = "whole " if isinstance(default, int) else ""
-        expected = "true or false" if isinstance(default, bool) else f"a {whole}number{between}"
-    raise ToneclsError(f"setting {key}: expected {expected}, got {_shown(value)}")
-
-
-def _shown(value: object) -> str:
-    text = repr(value) if not isinstance(value, int) or abs(value) < 10**30 else "a huge number"
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-@dataclass
-class Block:
-    """One feature block: a vocabulary and its idf weights."""
-
-    name: str
-    vocabulary: dict[str, int]
-    idf: np.ndarray
-    weight: float = 1.0
-    display: list[str] | None = None
-
-    @property
-    def terms(self) -> list[str]:
-        return sorted(self.vocabulary, key=self.vocabulary.__getitem__)
-
-
-class Analysed:
-    """A text analysed once: its feature counts per block and the words behind its word features.
-
-    Training fits features on many folds of the same texts; analysing each text once and passing these
-    objects as X (a list, which scikit-learn indexes like the texts) saves re-analysing it per fold. A
-    ToneFeatures uses them only when they were made with its own analysis settings (``key``), else it
-    analyses ``text`` again.
-    """
-
-    __slots__ = ("text", "key", "counts", "surfaces", "forms")
-
-    def __init__(
-        self, text: str, key: tuple, counts: dict[str, Counter], surfaces: Counter, forms: WordForms | None = None
-    ):
-        self.text = text
-        self.key = key
-        self.counts = counts
-        self.surfaces = surfaces
-        self.forms = forms  # the stemming that saw its words: a model fitted on it stores their stems
-
-    def __repr__(self) -> str:
-        return f"Analysed({self.text[:40]!r})"
-
-
-class _Tools:
-    """What a ToneFeatures analyses with, built from its parameters."""
-
-    def __init__(self, params: dict, forms: WordForms | None = None):
-        self.key = tuple(params[name] for name in ANALYSIS_PARAMS)
-        self.analyzer = Analyzer(
-            stem=params["stem"],
-            negation=params["negation"],
-            mask_actors=params["mask_actors"],
-            word_ngrams=params["word_ngrams"],
-            char_ngrams=params["char_ngrams"],
-            forms=forms,
-        )
-        self.forms = self.analyzer.forms  # a fitted model's stem table, or (training) nltk, recording each word
-        # Each block: (features with their surface words, features alone: the fast path).
-        self.extractors = {"word": (self.analyzer.word_grams, self.analyzer.word_gram_features)}
-        if params["char_ngrams"] is not None:
-            self.extractors["char"] = (self.analyzer.char_grams, self._char_features)
-        if params["cues"]:
-            cues = CueLexicon.load(self.forms)  # the cues' stems are the model's stems
-            self.extractors["cue"] = (cues.find, cues.features)
-
-    def _char_features(self, tokens) -> list[str]:
-        chars = self.analyzer.word_chars
-        return [g for feature, surface in tokens if feature for g in chars(feature, surface)]
+_texts = texts_of
 
 
 class ToneFeatures(TransformerMixin, BaseEstimator):
@@ -250,7 +47,8 @@ class ToneFeatures(TransformerMixin, BaseEstimator):
 
     A scikit-learn transformer whose parameters are the feature settings. Each block's rows are
     L2-normalised and scaled by its weight (words 1, ``char_weight``, ``cue_weight``), then the blocks are
-    stacked side by side. X is a sequence of texts (or of ``Analysed`` texts, see ``analyse``).
+    stacked side by side. X is a sequence of texts (or of ``Analysed`` texts, see ``analyse``). The
+    computation is `tonecls.features.FeatureSpace`'s (``space``): this class fits its vocabularies.
 
     Fitted attributes: ``blocks_`` (each block's vocabulary, idf and display names) and ``forms_`` (the
     stem of every word of the training texts and cues, as nltk gave it: the model file stores the table, so
@@ -294,21 +92,41 @@ class ToneFeatures(TransformerMixin, BaseEstimator):
 
     # -- analysis -------------------------------------------------------
     @property
-    def _tools(self) -> _Tools:
+    def _tools(self) -> Analysis:
         """Analyzer and extractors for the current parameters (rebuilt after set_params changes them)."""
         tools = self.__dict__.get("_tools_cache")
         if tools is None or tools.key != tuple(getattr(self, name) for name in ANALYSIS_PARAMS):
             params = {name: getattr(self, name) for name in FEATURE_PARAMS}
-            tools = self.__dict__["_tools_cache"] = _Tools(params, self.__dict__.get("forms_"))
+            tools = self.__dict__["_tools_cache"] = Analysis(params, self.__dict__.get("forms_"))
         return tools
+
+    @property
+    def space(self) -> FeatureSpace:
+        """The fitted feature space that transforms: rebuilt when the blocks, the analysis or tf change."""
+        check_is_fitted(self, "blocks_")
+        tools = self._tools
+        space = self.__dict__.get("_space_cache")
+        if (
+            space is None
+            or space.analysis is not tools
+            or space.blocks is not self.blocks_
+            or space.sublinear_tf != self.sublinear_tf
+        ):
+            space = self.__dict__["_space_cache"] = FeatureSpace(tools, self.blocks_, self.sublinear_tf)
+        return space
 
     def __getstate__(self) -> dict:
         """Without the per-word caches (character columns, the analyser's words; the analyser is rebuilt from
         the parameters and ``forms_``): a pickled model stays the size of its file, however much it scored."""
         state = super().__getstate__()
-        state.pop("_char_columns", None)
+        state.pop("_space_cache", None)
         state.pop("_tools_cache", None)
         return state
+
+    @property
+    def _char_columns(self) -> dict[str, list[int]]:
+        """Per word, its character n-gram columns: filled while scoring, cleared past a size."""
+        return self.space.char_columns
 
     @property
     def analyzer(self) -> Analyzer:
@@ -325,26 +143,7 @@ class ToneFeatures(TransformerMixin, BaseEstimator):
 
     def analyse(self, texts: Iterable[str]) -> list[Analysed]:
         """Each text's feature counts per block and the words behind its word features, computed once."""
-        tools = self._tools
-        out = []
-        for text in texts:
-            if isinstance(text, Analysed):
-                if text.key == tools.key:
-                    out.append(text)
-                    continue
-                text = text.text
-            tokens = tools.analyzer.tokens(text)
-            counts: dict[str, Counter] = {}
-            surfaces: Counter = Counter()
-            for name, (with_surface, fast) in tools.extractors.items():
-                if name == "word":
-                    pairs = with_surface(tokens)
-                    counts[name] = Counter(f for f, _ in pairs)
-                    surfaces.update((f, s.lower()) for f, s in pairs)
-                else:
-                    counts[name] = Counter(fast(tokens))
-            out.append(Analysed(text, tools.key, counts, surfaces, tools.forms))
-        return out
+        return self._tools.analyse(texts)
 
     # -- fitting --------------------------------------------------------
     def fit(self, X: Sequence[str], y: object = None) -> ToneFeatures:
@@ -357,28 +156,11 @@ class ToneFeatures(TransformerMixin, BaseEstimator):
         self._unfit_forms()
         docs = self.analyse(_texts(X))
         self._fit(docs)
-        return self._matrix(docs)
+        return self.space.matrix(docs)
 
     def _fit(self, docs: list[Analysed]) -> None:
-        if not docs:
-            raise ValueError("ToneFeatures needs at least one text to fit")
-        surfaces: dict[str, Counter] = {}
-        for doc in docs:
-            for (feature, surface), n in doc.surfaces.items():
-                surfaces.setdefault(feature, Counter())[surface] += n
-        blocks = []
-        for name in self._tools.extractors:
-            df: Counter[str] = Counter()
-            for doc in docs:
-                df.update(doc.counts[name].keys())
-            min_df = 1 if name == "cue" else self.min_df
-            terms = sorted(t for t, n in df.items() if n >= min_df)
-            idf = np.log((1 + len(docs)) / (1 + np.array([df[t] for t in terms], dtype=np.float64))) + 1.0
-            display = [_display_name(t, surfaces.get(t)) for t in terms] if name == "word" else None
-            blocks.append(Block(name, {t: i for i, t in enumerate(terms)}, idf, self.weights[name], display))
-        self.blocks_ = blocks
+        self.blocks_ = fit_blocks(docs, list(self._tools.extractors), self.min_df, self.weights)
         self.forms_ = self._fitted_forms(docs)
-        self.__dict__["_char_columns"] = {}
 
     def _unfit_forms(self) -> None:
         """Refitting stems with nltk again, not with the table of an earlier fit (or of a loaded file)."""
@@ -402,180 +184,20 @@ class ToneFeatures(TransformerMixin, BaseEstimator):
     def transform(self, X: Sequence[str]) -> sparse.csr_matrix:
         """The weighted tf-idf matrix of X, one row per text."""
         check_is_fitted(self, "blocks_")
-        X = _texts(X)
-        key = self._tools.key
-        if len(X) and all(isinstance(doc, Analysed) and doc.key == key for doc in X):
-            return self._matrix(X)
-        return self._transform_texts([doc.text if isinstance(doc, Analysed) else doc for doc in X])
-
-    def _matrix(self, docs: Sequence[Analysed]) -> sparse.csr_matrix:
-        """The matrix of analysed texts (training path)."""
-        mats = []
-        for block in self.blocks_:
-            rows: list[int] = []
-            cols: list[int] = []
-            vocab = block.vocabulary
-            for r, doc in enumerate(docs):
-                for term, n in doc.counts[block.name].items():
-                    j = vocab.get(term)
-                    if j is not None:
-                        rows.extend([r] * n)
-                        cols.extend([j] * n)
-            x = sparse.csr_matrix(
-                (np.ones(len(cols)), (np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64))),
-                shape=(len(docs), len(vocab)),
-            )
-            x.sum_duplicates()
-            mats.append(self._weigh(block, x))
-        return _stack(mats)
-
-    def _transform_texts(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        """The matrix of raw texts: the scoring path.
-
-        Word and cue features map straight to columns. Character n-grams are
-        counted per word type once: a documents x word-types matrix times a
-        word-types x n-grams matrix gives the counts without a Python loop
-        over every n-gram.
-        """
-        tools = self._tools
-        names = [b.name for b in self.blocks_]
-        cols: dict[str, list[int]] = {n: [] for n in names}
-        ptrs: dict[str, list[int]] = {n: [0] for n in names}
-        fast = {n: tools.extractors[n][1] for n in names}
-        vocabs = {b.name: b.vocabulary for b in self.blocks_}
-        for text in texts:
-            tokens = tools.analyzer.tokens(text)
-            for name in names:
-                if name == "char":
-                    cols[name].extend([s for f, s in tokens if f])
-                else:
-                    cols[name].extend([j for j in map(vocabs[name].get, fast[name](tokens)) if j is not None])
-                ptrs[name].append(len(cols[name]))
-        word_ids: dict[str, int] = {}
-        if "char" in cols:
-            surfaces = cols["char"]
-            word_ids = {s: i for i, s in enumerate(dict.fromkeys(surfaces))}
-            cols["char"] = list(map(word_ids.__getitem__, surfaces))
-        mats = []
-        for block in self.blocks_:
-            width = len(word_ids) if block.name == "char" else len(block.vocabulary)
-            counts = self._counts(cols[block.name], ptrs[block.name], width)
-            if block.name == "char":
-                counts = counts @ self._char_matrix(block, word_ids)
-            mats.append(self._weigh(block, counts.tocsr()))
-        return _stack(mats)
-
-    @staticmethod
-    def _counts(cols: list[int], ptr: list[int], width: int) -> sparse.csr_matrix:
-        indices = np.asarray(cols, dtype=np.int32)
-        x = sparse.csr_matrix(
-            (np.ones(len(indices)), indices, np.asarray(ptr, dtype=np.int64)), shape=(len(ptr) - 1, width)
-        )
-        x.sum_duplicates()
-        return x
-
-    @property
-    def _char_columns(self) -> dict[str, list[int]]:
-        """Per word, its character n-gram columns: filled while scoring, cleared past a size."""
-        return self.__dict__.setdefault("_char_columns", {})
-
-    def _char_matrix(self, block: Block, word_ids: dict[str, int]) -> sparse.csr_matrix:
-        """Words (surface forms, in ``word_ids`` order) x character n-gram columns, from a per-word cache."""
-        cache = self._char_columns
-        if len(cache) > 200_000:
-            cache.clear()
-        vocab = block.vocabulary
-        analyzer = self._tools.analyzer
-        cols: list[int] = []
-        ptr = [0]
-        for surface in word_ids:
-            found = cache.get(surface)
-            if found is None:
-                feature = f"__{surface[1:-1]}__" if surface.startswith("[") else surface
-                grams = analyzer.word_chars(feature, surface)
-                found = cache[surface] = [j for j in map(vocab.get, grams) if j is not None]
-            cols.extend(found)
-            ptr.append(len(cols))
-        x = sparse.csr_matrix(
-            (np.ones(len(cols)), np.asarray(cols, dtype=np.int32), np.asarray(ptr, dtype=np.int64)),
-            shape=(len(word_ids), len(vocab)),
-        )
-        x.sum_duplicates()
-        return x
-
-    def _weigh(self, block: Block, x: sparse.csr_matrix) -> sparse.csr_matrix:
-        """Counts to sublinear tf x idf, each row L2-normalised and scaled by the block weight."""
-        x = x.astype(np.float64)
-        if self.sublinear_tf:
-            x.data = 1.0 + np.log(x.data)
-        x.data *= block.idf[x.indices]
-        n_docs = x.shape[0]
-        row_of = np.repeat(np.arange(n_docs), np.diff(x.indptr))
-        norms = np.sqrt(np.bincount(row_of, weights=x.data * x.data, minlength=n_docs))
-        norms[norms == 0] = 1.0
-        x.data *= block.weight / norms[row_of]
-        return x
+        return self.space.transform(_texts(X))
 
     # -- names ----------------------------------------------------------
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         """Each column's term, prefixed by its block: "word:condemn", "char:ond", "cue:cue_threat"."""
-        check_is_fitted(self, "blocks_")
-        return np.asarray([f"{b.name}:{t}" for b in self.blocks_ for t in b.terms], dtype=object)
+        return self.space.feature_names_out()
 
     def feature_names(self) -> list[str]:
         """Readable names: the commonest words behind a word feature, "[country]", "cue: threat"."""
-        check_is_fitted(self, "blocks_")
-        names = []
-        for block in self.blocks_:
-            if block.display is not None:
-                names.extend(block.display)
-            elif block.name == "char":
-                names.extend(f"chars '{t}'" for t in block.terms)
-            elif block.name == "cue":
-                names.extend(
-                    ("negated " if t.startswith("not_") else "") + "cue: " + t.split("cue_")[1] for t in block.terms
-                )
-            else:
-                names.extend(block.terms)
-        return names
+        return self.space.feature_names()
 
     def columns_with_surface(self, text: str) -> list[tuple[int, str]]:
         """Column index and surface words of every known feature in one text."""
-        tools = self._tools
-        tokens = tools.analyzer.tokens(text)
-        out = []
-        offset = 0
-        for block in self.blocks_:
-            for feature, surface in tools.extractors[block.name][0](tokens):
-                j = block.vocabulary.get(feature)
-                if j is not None:
-                    out.append((offset + j, surface))
-            offset += len(block.vocabulary)
-        return out
-
-
-def _texts(X: object) -> list:
-    """X as a list of texts (or Analysed texts); a bare string is refused, as scikit-learn's vectorizers do."""
-    if isinstance(X, str | bytes):
-        raise ValueError("ToneFeatures expects a sequence of texts, not a single string")
-    items = list(X)
-    for item in items:
-        if not isinstance(item, str | Analysed):
-            raise ValueError(f"ToneFeatures expects texts, got {type(item).__name__}")
-    return items
-
-
-def _stack(mats: list[sparse.csr_matrix]) -> sparse.csr_matrix:
-    return sparse.hstack(mats, format="csr") if len(mats) > 1 else mats[0]
-
-
-def _display_name(term: str, surfaces: Counter | None) -> str:
-    """The commonest words behind a feature; words inside a negation's scope are marked "not·"."""
-    if not surfaces:
-        return term
-    words = min(surfaces.items(), key=lambda kv: (-kv[1], kv[0]))[0].split(" ")
-    marks = ["not·" if part.startswith("not_") else "" for part in term.split(" ")]
-    return " ".join(m + w for m, w in zip(marks, words, strict=False))
+        return self.space.columns_with_surface(text)
 
 
 # A tone absent (or present everywhere) in the training data gets a constant model at this probability.
@@ -685,12 +307,12 @@ class ToneClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"X has {X.shape[1]} features, but ToneClassifier is expecting {self.n_features_in_} features as input"
             )
-        z = np.asarray(X @ self.coef_.T) + self.intercept_
+        z = linear_scores(X, self.coef_, self.intercept_)
         return z[:, 0] if self.binary_ else z
 
     def predict_proba(self, X) -> np.ndarray:
         """Probabilities: (n, 2) for a binary y (classes_ order), (n, labels) for a label matrix."""
-        p = _sigmoid(self.decision_function(X))
+        p = sigmoid(self.decision_function(X))
         return np.column_stack([1 - p, p]) if self.binary_ else p
 
     def predict(self, X) -> np.ndarray:
@@ -711,10 +333,6 @@ def _sample_weight(sample_weight, n: int) -> np.ndarray | None:
     if not weight.any():
         raise ValueError("Sample weights must contain at least one non-zero number.")
     return weight
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -500, 500)))
 
 
 IDENTITY_CALIBRATION = (1.0, 0.0)
@@ -824,33 +442,40 @@ class ToneModel(ClassifierMixin, BaseEstimator):
         return self.classifier_.intercept_
 
     # -- prediction ------------------------------------------------------
+    def predictor(self) -> TonePredictor:
+        """The fitted model as a `TonePredictor` over the same arrays: where its predictions are computed."""
+        self.check_is_fitted()
+        classifier = self.classifier_
+        return TonePredictor(
+            self.features_.space,
+            classifier.coef_,
+            classifier.intercept_,
+            self.calibration_,
+            self.thresholds_,
+            settings=self.settings,
+            C=self.C_,
+            card=getattr(self, "card_", None),
+            path=getattr(self, "path_", None),
+        )
+
     def decision_function(self, X: Sequence[str]) -> np.ndarray:
         """Calibrated log-odds, one row per text and one column per tone: ``predict_proba`` is their sigmoid."""
-        self.check_is_fitted()
-        z = self.pipeline_.decision_function(_texts(X))
-        return self.calibration_[:, 0] * z + self.calibration_[:, 1]
+        return self.predictor().decision_function(X)
 
     def predict_proba(self, X: Sequence[str]) -> np.ndarray:
         """Calibrated probabilities, one row per text and one column per tone in TONES order."""
-        return _sigmoid(self.decision_function(X))
+        return self.predictor().predict_proba(X)
 
     def predict(self, X: Sequence[str]) -> np.ndarray:
         """Whether each text has each tone: its probability at or above the tone's threshold."""
-        return self.predict_proba(X) >= self.thresholds_
+        return self.predictor().predict(X)
 
     def tones_of(self, probs: np.ndarray) -> list[str]:
         return [t for t, p, th in zip(TONES, probs, self.thresholds_, strict=True) if p >= th]
 
     def classify(self, text: str, *, top: int = 5) -> dict:
         """One statement's tones, scores and evidence, as `classify --json` prints it."""
-        probs = self.predict_proba([text])[0]
-        tones = self.tones_of(probs)
-        return {
-            "tones": tones,
-            "scores": {t: round(float(p), 4) for t, p in zip(TONES, probs, strict=True)},
-            **coverage_note(text, model_words(self)),
-            "evidence": {t: evidence(self, text, t, top=top) for t in tones},
-        }
+        return self.predictor().classify(text, top=top)
 
 
 def _label_array(y: Sequence[Iterable[str]] | np.ndarray) -> np.ndarray:

@@ -17,18 +17,23 @@ import stat
 import zipfile
 import zlib
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 import numpy as np
 from numpy.lib import format as np_format
 
 from tonecls import __version__
 from tonecls.errors import ModelFileError, ToneclsError
-from tonecls.model import Block, Settings, ToneClassifier, ToneFeatures, ToneModel
+from tonecls.features import Analysis, Block, FeatureSpace
+from tonecls.predictor import TonePredictor
 from tonecls.resources import CUES, GAZETTEER, shipped_model_path
 from tonecls.resources import digest as resource_digest
+from tonecls.settings import Settings
 from tonecls.text import WordForms
 from tonecls.tones import TONES
+
+if TYPE_CHECKING:  # the estimators import scikit-learn: only fitting and `load_model` need them
+    from tonecls.model import ToneModel
 
 FORMAT = "tonecls-model"
 FORMAT_VERSION = 2  # 2: records the digests of the gazetteer and cue files, and holds the calibration (0.2.0)
@@ -334,8 +339,45 @@ def _block(path: Path, spec: object, arrays: dict[str, np.ndarray]) -> Block:
     return Block(name, {t: i for i, t in enumerate(terms)}, idf, float(weight), display)
 
 
+class Parts(NamedTuple):
+    """The checked contents of a model file, from which both a ToneModel and a TonePredictor are built."""
+
+    settings: Settings
+    blocks: list[Block]
+    arrays: dict[str, np.ndarray]
+    card: dict
+    path: Path
+    forms: WordForms | None
+
+
 def load_model(path: str | os.PathLike | None = None) -> ToneModel:
-    """Load a model file (default: ``default_model_path()``) without unpickling anything."""
+    """Load a model file (default: ``default_model_path()``) as a fitted ToneModel, without unpickling anything.
+
+    The estimator imports scikit-learn; to score, `load_predictor` loads the same file faster.
+    """
+    return assemble(*read_parts(path))
+
+
+def load_predictor(path: str | os.PathLike | None = None) -> TonePredictor:
+    """Load a model file (default: ``default_model_path()``) for scoring only: numpy and scipy.sparse, no
+    scikit-learn. Its predictions are exactly those of `load_model`'s ToneModel."""
+    settings, blocks, arrays, card, path, forms = read_parts(path)
+    features = FeatureSpace(Analysis(settings.feature_params(), forms), blocks, settings.sublinear_tf)
+    return TonePredictor(
+        features,
+        arrays["coef"],
+        arrays["intercept"],
+        arrays["calibration"],
+        arrays["thresholds"],
+        settings=settings,
+        C=arrays["C"],
+        card=card,
+        path=path,
+    )
+
+
+def read_parts(path: str | os.PathLike | None = None) -> Parts:
+    """A model file's settings, blocks, arrays, card and stem table, each checked, or a ModelFileError."""
     path = Path(path) if path is not None else default_model_path()
     meta, arrays = read_meta(path)
     if meta.get("tones") != list(TONES):
@@ -378,7 +420,7 @@ def load_model(path: str | os.PathLike | None = None) -> ToneModel:
     card = meta.get("card", {})
     if not isinstance(card, dict):
         raise ModelFileError(f"{path}: not a usable tonecls model file (its card is not an object)")
-    return assemble(settings, blocks, arrays, card, path, _word_forms(path, meta))
+    return Parts(settings, blocks, arrays, card, path, _word_forms(path, meta))
 
 
 def assemble(
@@ -393,6 +435,8 @@ def assemble(
 
     ``forms``: the file's stem table (None in a file written before tables were stored: nltk stems then).
     """
+    from tonecls.model import ToneClassifier, ToneFeatures, ToneModel
+
     model = ToneModel(settings)
     features = ToneFeatures(**settings.feature_params())
     features.blocks_ = blocks

@@ -16,13 +16,12 @@ from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tonecls import score as score_module
 from tonecls.dates import DateReader
 from tonecls.errors import ToneclsError
 from tonecls.fetch import is_url
-from tonecls.model import ToneModel
 from tonecls.readers import SPAN_BYTES, Span, plan_spans, shown_path, walk_files
 from tonecls.score import (
     FOLDER_SUFFIXES,
@@ -38,6 +37,9 @@ from tonecls.score import (
     render_rows,
     score_items,
 )
+
+if TYPE_CHECKING:
+    from tonecls.predictor import Scorer
 
 FILES_PER_PART = 2048  # text files of a folder in one part
 RENDER_ROWS = 4096  # rows a worker renders at a time
@@ -189,7 +191,7 @@ JOBS_PART_BYTES = 2 * 1024 * 1024  # a part of a file for one --jobs task: some 
 
 
 def score_files(
-    model: ToneModel,
+    model: Scorer,
     inputs: Iterable[str],
     summary: Summary,
     *,

@@ -16,15 +16,14 @@ from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain, islice
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from tonecls.batch import CARRIED, score_batch
 from tonecls.dates import DateReader
 from tonecls.documents import DOCUMENT_SUFFIXES, is_document, read_document
 from tonecls.errors import InputError, ToneclsError
 from tonecls.fetch import TIMEOUT, is_url
-from tonecls.model import ToneModel
-from tonecls.output import csv_line, json_line, safe_cell, visible
+from tonecls.output import csv_line, json_line, json_lines, safe_cell, visible
 from tonecls.readers import (
     MAX_CHARS,
     Span,
@@ -37,6 +36,9 @@ from tonecls.readers import (
     walk_files,
 )
 from tonecls.tones import TONES
+
+if TYPE_CHECKING:
+    from tonecls.predictor import Scorer
 
 TEXT_SUFFIXES = (".txt", ".md")
 TABLE_SUFFIXES = (".jsonl", ".csv", ".tsv", ".xlsx", ".parquet")
@@ -310,7 +312,7 @@ def _bounded_chunks(items: Iterable[Item], size: int, max_chars: int) -> Iterato
         yield chunk
 
 
-def _score_chunk(model: ToneModel, chunk: list[Item], render: Render | None = None) -> tuple[Any, int]:
+def _score_chunk(model: Scorer, chunk: list[Item], render: Render | None = None) -> tuple[Any, int]:
     """The chunk's rows (or, with ``render``, their rendered text or table) and how many there are."""
     rows = score_batch(model, [item.text for item in chunk], [{"id": item.id, **item.meta} for item in chunk])
     if render is None:
@@ -320,7 +322,7 @@ def _score_chunk(model: ToneModel, chunk: list[Item], render: Render | None = No
 
 
 def score_items(
-    model: ToneModel,
+    model: Scorer,
     inputs: Iterable[Item | Skip | Note | Unread],
     summary: Summary,
     *,
@@ -335,7 +337,7 @@ def score_items(
 
 
 def score_rendered(
-    model: ToneModel,
+    model: Scorer,
     inputs: Iterable[Item | Skip | Note],
     summary: Summary,
     *,
@@ -389,7 +391,7 @@ def render_rows(rows: list[dict], fmt: str, *, raw_cells: bool = False) -> Any:
         return pa.Table.from_pydict(to_columns(rows), schema=arrow_schema())
     if fmt in _DELIMITERS:
         return "".join(csv_row(row, raw_cells=raw_cells, delimiter=_DELIMITERS[fmt]) for row in rows)
-    return "".join(json_line(row) + "\n" for row in rows)
+    return json_lines(rows)
 
 
 def write_rendered(pieces: Iterable[Any], fh: IO, fmt: str, *, bom: bool = False) -> int:
@@ -412,7 +414,7 @@ def write_rendered(pieces: Iterable[Any], fh: IO, fmt: str, *, bom: bool = False
 
 
 def _score_in_parallel(
-    model: ToneModel, items: Iterator[Item], *, jobs: int, chunk_size: int, render: Render | None = None
+    model: Scorer, items: Iterator[Item], *, jobs: int, chunk_size: int, render: Render | None = None
 ) -> Iterator[tuple[Any, int]]:
     """Scored chunks in input order from worker processes that die with this one; one chunk is scored here."""
     from tonecls.workers import ordered_map
@@ -437,7 +439,7 @@ def _score_in_parallel(
     )
 
 
-def _model_digest(model: ToneModel) -> str:
+def _model_digest(model: Scorer) -> str:
     """Enough of the fitted model to tell whether a worker loaded the same model as the parent."""
     digest = hashlib.sha256()
     for array in (model.coef_, model.intercept_, model.thresholds_):
@@ -446,16 +448,16 @@ def _model_digest(model: ToneModel) -> str:
 
 
 # The model of a worker process, set once by _init_worker: per-process state is how a pool initializer works.
-_worker_model: ToneModel | ToneclsError | None = None
+_worker_model: Scorer | ToneclsError | None = None
 
 
-def _init_worker(source: str | ToneModel, digest: str) -> None:
+def _init_worker(source: str | Scorer, digest: str) -> None:
     global _worker_model
     try:
         if isinstance(source, str):
-            from tonecls.model_file import load_model
+            from tonecls.model_file import load_predictor
 
-            model = load_model(source)
+            model = load_predictor(source)
         else:
             model = source
         if _model_digest(model) != digest:

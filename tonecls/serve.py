@@ -25,12 +25,12 @@ from urllib.parse import parse_qs, urlsplit
 from tonecls.batch import score_batch
 from tonecls.errors import ToneclsError
 from tonecls.explain import evidence
-from tonecls.model import ToneModel
 from tonecls.output import visible
 from tonecls.tones import COLOURS, DEFINITIONS, TONES
 
 if TYPE_CHECKING:
     from tonecls.label_web import LabelDesk
+    from tonecls.predictor import Scorer
 
 MAX_BODY = 1_000_000  # bytes of one request body
 MAX_TEXT_CHARS = 100_000  # characters of one statement
@@ -77,7 +77,7 @@ class ToneServer(ThreadingHTTPServer):
     def __init__(
         self,
         address: tuple[str, int],
-        model: ToneModel,
+        model: Scorer,
         log: Callable[[str], None] | None = None,
         allow_hosts: Iterable[str] = (),
         labeler: LabelDesk | None = None,
@@ -262,7 +262,7 @@ def content_security_policy(page: bytes) -> str:
     )
 
 
-def model_info(model: ToneModel) -> dict:
+def model_info(model: Scorer) -> dict:
     """What the page needs once: tone names, thresholds, colours, definitions and the model card."""
     model.check_is_fitted()
     return {
@@ -321,7 +321,7 @@ def parse_object(body: bytes) -> dict:
     return data
 
 
-def score_texts(model: ToneModel, texts: list[str], *, with_evidence: bool = False) -> list[dict]:
+def score_texts(model: Scorer, texts: list[str], *, with_evidence: bool = False) -> list[dict]:
     """One result per text from ONE `score_batch` call (15 times faster than a call per text).
 
     Tones and rounded scores are those `tonecls score` writes (the same function
@@ -580,7 +580,7 @@ def _shown(value: str) -> str:
 
 
 def make_server(
-    model: ToneModel,
+    model: Scorer,
     host: str = "127.0.0.1",
     port: int = 8000,
     *,

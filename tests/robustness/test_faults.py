@@ -30,8 +30,8 @@ from tonecls.atomic import atomic_write, check_writable
 from tonecls.corpus import read_statements
 from tonecls.errors import InputError, ToneclsError
 from tonecls.label import label_one
-from tonecls.model import ToneModel
 from tonecls.model_file import load_model
+from tonecls.predictor import TonePredictor
 from tonecls.score import Item, Summary, score_items
 from tonecls.workers import ordered_map
 
@@ -345,7 +345,7 @@ def ro(tmp_path, monkeypatch):
 
 def test_score_checks_its_output_before_scoring(tmp_path, ro, monkeypatch):
     spy = Spy()
-    monkeypatch.setattr(ToneModel, "predict_proba", spy)
+    monkeypatch.setattr(TonePredictor, "predict_proba", spy)
     src = statements_file(tmp_path / "in.jsonl", 10)
     result = invoke("score", src, "--out", ro / "s.csv")
     assert (result.exit_code, result.output, spy.calls) == (1, f"Error: {ro / 's.csv'}{READ_ONLY}", 0)

@@ -1,0 +1,109 @@
+"""Scoring with a fitted model, on numpy and scipy.sparse alone: the linear scores, their calibration and
+the thresholds.
+
+`TonePredictor` is what `classify`, `score` (and its `--jobs` and Dask workers), `serve`, `evaluate` and
+`explain` load from a model file (`tonecls.model_file.load_predictor`): importing scikit-learn's estimators
+would cost more than the whole command otherwise. The scikit-learn estimators of `tonecls.model`, which
+fit models, predict through the same functions here, so both give the same numbers bit for bit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
+
+import numpy as np
+
+from tonecls.coverage import coverage_note, model_words
+from tonecls.explain import evidence
+from tonecls.features import FeatureSpace, texts_of
+from tonecls.settings import Settings
+from tonecls.tones import TONES
+
+__all__ = ["TonePredictor", "calibrate", "linear_scores", "sigmoid"]
+
+
+def linear_scores(X, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
+    """Log-odds per label: the feature matrix times the coefficients, plus the intercepts."""
+    return np.asarray(X @ coef.T) + intercept
+
+
+def calibrate(scores: np.ndarray, calibration: np.ndarray) -> np.ndarray:
+    """Calibrated log-odds from raw ones (n, tones) and a (tones, 2) Platt slope and intercept."""
+    return calibration[:, 0] * scores + calibration[:, 1]
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -500, 500)))
+
+
+class TonePredictor:
+    """A fitted model for scoring: a feature space, one linear model per tone, calibration and thresholds.
+
+    It has the prediction API of `tonecls.model.ToneModel` (``decision_function``, ``predict_proba``,
+    ``predict``, ``tones_of``, ``classify``, and the ``features_``, ``coef_``, ``thresholds_`` that
+    `tonecls.explain` reads) but cannot be fitted: `load_model` gives the estimator for that.
+    """
+
+    tones = TONES
+
+    def __init__(
+        self,
+        features: FeatureSpace,
+        coef: np.ndarray,
+        intercept: np.ndarray,
+        calibration: np.ndarray,
+        thresholds: np.ndarray,
+        *,
+        settings: Settings | None = None,
+        C: np.ndarray | None = None,
+        card: dict | None = None,
+        path: Path | None = None,
+    ):
+        self.features_ = features
+        self.coef_ = coef
+        self.intercept_ = intercept
+        self.calibration_ = calibration
+        self.thresholds_ = thresholds
+        self.settings = settings
+        self.C_ = C
+        self.card_ = card if card is not None else {}
+        self.path_ = path
+        self.classes_ = np.array(TONES)
+
+    def check_is_fitted(self) -> None:
+        """Always fitted: a predictor is made from a fitted model (kept for code written for ToneModel)."""
+
+    def decision_function(self, X: Sequence[str]) -> np.ndarray:
+        """Calibrated log-odds, one row per text and one column per tone: ``predict_proba`` is their sigmoid."""
+        x = self.features_.transform(texts_of(X))
+        return calibrate(linear_scores(x, self.coef_, self.intercept_), self.calibration_)
+
+    def predict_proba(self, X: Sequence[str]) -> np.ndarray:
+        """Calibrated probabilities, one row per text and one column per tone in TONES order."""
+        return sigmoid(self.decision_function(X))
+
+    def predict(self, X: Sequence[str]) -> np.ndarray:
+        """Whether each text has each tone: its probability at or above the tone's threshold."""
+        return self.predict_proba(X) >= self.thresholds_
+
+    def tones_of(self, probs: np.ndarray) -> list[str]:
+        return [t for t, p, th in zip(TONES, probs, self.thresholds_, strict=True) if p >= th]
+
+    def classify(self, text: str, *, top: int = 5) -> dict:
+        """One statement's tones, scores and evidence, as `classify --json` prints it."""
+        probs = self.predict_proba([text])[0]
+        tones = self.tones_of(probs)
+        return {
+            "tones": tones,
+            "scores": {t: round(float(p), 4) for t, p in zip(TONES, probs, strict=True)},
+            **coverage_note(text, model_words(self)),
+            "evidence": {t: evidence(self, text, t, top=top) for t in tones},
+        }
+
+
+if TYPE_CHECKING:  # what scores: a loaded predictor, or an estimator fitted in this process
+    from tonecls.model import ToneModel
+
+    Scorer: TypeAlias = "TonePredictor | ToneModel"
