@@ -9,10 +9,10 @@ Dask tasks alike.
 
 from __future__ import annotations
 
-from collections.abc import Container, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from tonecls.coverage import coverage_note, model_words
+from tonecls.coverage import model_coverage
 from tonecls.errors import ToneclsError
 from tonecls.tones import TONES
 
@@ -49,24 +49,27 @@ def score_batch(model: Scorer, texts: Sequence[str], meta: Sequence[Mapping | No
         return []
     probs = model.predict_proba(texts)
     flags = (probs >= model.thresholds_).tolist()  # exactly the comparison `tones_of` makes, for all at once
-    known = model_words(model)
+    coverage = model_coverage(model)
+    notes = coverage.notes(texts) if coverage is not None else [{}] * len(texts)
     rows = []
-    for i, (text, p, has) in enumerate(zip(texts, probs.tolist(), flags, strict=True)):
+    for i, (text, p, has, note) in enumerate(zip(texts, probs.tolist(), flags, notes, strict=True)):
         extra = meta[i] if meta is not None else None
-        rows.append(_row(text, p, [t for t, f in zip(TONES, has, strict=True) if f], extra, known))
+        rows.append(_row(text, p, [t for t, f in zip(TONES, has, strict=True) if f], extra, note))
     return rows
 
 
 def result_row(model: Scorer, text: str, probs, meta: Mapping | None = None) -> dict:
     """The row of one scored text (see `score_batch`)."""
-    return _row(text, [float(p) for p in probs], model.tones_of(probs), meta, model_words(model))
+    coverage = model_coverage(model)
+    note = coverage.note(text) if coverage is not None else {}
+    return _row(text, [float(p) for p in probs], model.tones_of(probs), meta, note)
 
 
-def _row(text: str, probs: list[float], tones: list[str], meta: Mapping | None, known: Container[str] | None) -> dict:
+def _row(text: str, probs: list[float], tones: list[str], meta: Mapping | None, note: dict) -> dict:
     row: dict = {"id": meta["id"]} if meta and "id" in meta else {}
     row["tones"] = tones
     row["scores"] = {t: round(p, 4) for t, p in zip(TONES, probs, strict=True)}
-    row.update(coverage_note(text, known))
+    row.update(note)
     if meta:
         for key in CARRIED:
             value = meta.get(key)

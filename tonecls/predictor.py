@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
 
-from tonecls.coverage import coverage_note, model_words
+from tonecls.coverage import WordCoverage, model_words
 from tonecls.explain import evidence
 from tonecls.features import FeatureSpace, texts_of
 from tonecls.settings import Settings
@@ -72,6 +72,18 @@ class TonePredictor:
         self.path_ = path
         self.classes_ = np.array(TONES)
 
+    @property
+    def coverage(self) -> WordCoverage | None:
+        """How many of a text's words training saw (`tonecls.coverage`), with its cache of pieces of text."""
+        if "_coverage" not in self.__dict__:
+            known = model_words(self)
+            self.__dict__["_coverage"] = None if known is None else WordCoverage(known)
+        return self.__dict__["_coverage"]
+
+    def __getstate__(self) -> dict:
+        """Without the coverage cache: a pickled predictor stays the size of its file."""
+        return {k: v for k, v in self.__dict__.items() if k != "_coverage"}
+
     def check_is_fitted(self) -> None:
         """Always fitted: a predictor is made from a fitted model (kept for code written for ToneModel)."""
 
@@ -98,7 +110,7 @@ class TonePredictor:
         return {
             "tones": tones,
             "scores": {t: round(float(p), 4) for t, p in zip(TONES, probs, strict=True)},
-            **coverage_note(text, model_words(self)),
+            **(self.coverage.note(text) if self.coverage is not None else {}),
             "evidence": {t: evidence(self, text, t, top=top) for t in tones},
         }
 
