@@ -77,7 +77,7 @@ def _model_plugin_class():
 
         def setup(self, worker) -> None:
             from tonecls import __version__
-            from tonecls.model_file import load_model
+            from tonecls.loading import load_any as load_model
 
             if __version__ != self.version:  # another tonecls could read or score otherwise
                 self.error = ToneclsError(
@@ -278,9 +278,9 @@ def score_dataframe(ddf, model_path: str | os.PathLike | None = None, *, text: s
     if client is not None:
         source: Any = ship_model(client, model_path)
     else:
-        from tonecls.model_file import load_model
+        from tonecls.loading import load_any
 
-        source = load_model(model_path)
+        source = load_any(model_path)
     meta = _frame_meta(ddf._meta, text)
     return ddf.map_partitions(score_frame, source, text, meta=meta)
 

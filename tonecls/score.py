@@ -450,9 +450,9 @@ def _init_worker(source: str | ToneModel, digest: str) -> None:
     global _worker_model
     try:
         if isinstance(source, str):
-            from tonecls.model_file import load_model
+            from tonecls.loading import load_any
 
-            model = load_model(source)
+            model = load_any(source)
         else:
             model = source
         if _model_digest(model) != digest:
