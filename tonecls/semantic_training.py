@@ -13,7 +13,7 @@ from tonecls.training import TrainResult, sample_weights, statement_arrays
 
 
 def train_semantic(
-    paths: Iterable[str | os.PathLike], *, embed: str, settings: Settings | None = None, combine: str = "stack"
+    paths: Iterable[str | os.PathLike], *, embed: str, settings: Settings | None = None, combine: str = "concat"
 ) -> TrainResult:
     """Validate the label files and fit the lexical model, the embedding regression and their combiner.
 
