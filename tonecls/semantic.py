@@ -3,9 +3,10 @@
 The lexical ToneModel reads words; a sentence-embedding model reads meaning, and the two make different
 mistakes. ``SemanticModel`` fits both on the same statements and combines their probabilities:
 
+- ``"concat"`` (the default): one logistic regression per tone over the TF-IDF columns with the
+  embedding appended;
 - ``"stack"``: per tone, a logistic regression on the two models' grouped out-of-fold log-odds;
-- ``"average"``: the mean of the two calibrated probabilities, recalibrated (Platt) on out-of-fold scores;
-- ``"concat"``: one logistic regression per tone over the TF-IDF columns with the embedding appended.
+- ``"average"``: the mean of the two calibrated probabilities, recalibrated (Platt) on out-of-fold scores.
 
 Nothing here is imported by the lexical path, and sentence-transformers (with torch) is imported only when
 an embedding model is first used, so the default install never needs it.
@@ -17,7 +18,8 @@ import hashlib
 import importlib.util
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -185,6 +187,18 @@ class Embedder:
             self._digest = embedding_weights_digest(self._folder)
         return self._digest
 
+    @contextmanager
+    def caching(self) -> Iterator[Embedder]:
+        """Embed each text once while fitting (inner folds transform the same texts many times), then forget."""
+        before = self.cache
+        self.cache = True
+        try:
+            yield self
+        finally:
+            self.cache = before
+            if not before:
+                self._seen = {}
+
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length embeddings, one row per text (float64)."""
         texts = [getattr(t, "text", t) for t in texts]
@@ -342,11 +356,14 @@ def _stacker(features: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
 class SemanticModel(ClassifierMixin, BaseEstimator):
     """The lexical ToneModel and a logistic regression on sentence embeddings, combined per tone.
 
-    ``fit`` fits the lexical model (its own inner CV, calibration and thresholds), makes grouped out-of-fold
-    log-odds of the embedding regression, calibrates them (Platt, as the lexical model does), fits the
-    combiner on the two models' out-of-fold probabilities, and chooses each tone's threshold on the
-    combined out-of-fold probabilities. ``combine="concat"`` instead fits one ToneModel on TF-IDF plus
-    embedding columns (its calibration and thresholds come from its own inner CV).
+    ``combine="concat"`` (the default: it did best on the project's held-out protocols, see
+    benchmarks/semantic.py) fits one ToneModel on TF-IDF plus embedding columns; its C, calibration and
+    thresholds come from its own grouped inner CV, and it is kept as ``lexical_`` (the TF-IDF columns,
+    with the calibration and thresholds) plus ``embedding_classifier_`` (the embedding columns).
+    With ``"stack"`` or ``"average"``, ``fit`` fits the lexical model (its own inner CV, calibration and
+    thresholds), makes grouped out-of-fold log-odds of the embedding regression, calibrates them (Platt, as
+    the lexical model does), fits the combiner on the two models' out-of-fold probabilities, and chooses
+    each tone's threshold on the combined out-of-fold probabilities.
 
     Fitted attributes: ``lexical_`` (a ToneModel), ``embedding_classifier_`` (a ToneClassifier on the
     embeddings), ``embedding_calibration_`` and ``combiner_`` ((tones, 2) and (tones, 3) arrays),
@@ -393,6 +410,10 @@ class SemanticModel(ClassifierMixin, BaseEstimator):
         weight = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         self.embedder_ = as_embedder(self.embed)
         self.classes_ = np.array(TONES)
+        with self.embedder_.caching():
+            return self._fit(texts, Y, groups, weight, settings)
+
+    def _fit(self, texts: list[str], Y: np.ndarray, groups, weight, settings: Settings) -> SemanticModel:
         n_tones = Y.shape[1]
         if self.combine == "concat":
             concat = ConcatModel(settings, self.embedder_).fit(texts, Y, groups, weight)
