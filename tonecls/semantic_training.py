@@ -11,6 +11,13 @@ from tonecls.model import Settings
 from tonecls.semantic import SemanticModel
 from tonecls.training import TrainResult, sample_weights, statement_arrays
 
+NOTES = {
+    "concat": "one logistic regression per tone over the TF-IDF columns and the embedding: C, calibration and "
+    "thresholds above are its own",
+    "stack": "thresholds above are the combined model's; C and calibration are the lexical part's",
+    "average": "thresholds above are the combined model's; C and calibration are the lexical part's",
+}
+
 
 def train_semantic(
     paths: Iterable[str | os.PathLike], *, embed: str, settings: Settings | None = None, combine: str = "concat"
@@ -39,7 +46,8 @@ def train_semantic(
         "embedding": model.embedder_.name,
         "embedding_sha256": model.embedder_.digest,
         "combine": combine,
-        "note": "thresholds are the combined model's; C and calibration above are the lexical part's",
+        "note": NOTES[combine],
+        "held-out figures": "benchmarks/README.md, section Semantic block (python benchmarks/semantic.py)",
     }
     model.card_ = card
     return TrainResult(model=model, card=card, statements=statements, oof_probs=model.oof_probs_)
