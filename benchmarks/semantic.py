@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import labels_of, load_corpus, read_jsonl, shared_file, write_results  # noqa: E402
 
+from tonecls.atomic import write_atomic  # noqa: E402
 from tonecls.crossval import GroupedToneSplit  # noqa: E402
 from tonecls.errors import ToneclsError  # noqa: E402
 from tonecls.evaluate import expected_calibration_error, mean_metrics, tone_metrics  # noqa: E402
@@ -56,9 +57,7 @@ class DiskCachedEmbedder(Embedder):
         missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in self.table}
         if missing:
             self.table.update(zip(missing, super().encode(list(missing.values())), strict=True))
-            tmp = self.path.with_suffix(".tmp.npz")
-            np.savez(tmp, **self.table)
-            os.replace(tmp, self.path)
+            write_atomic(self.path, lambda fh: np.savez(fh, **self.table), overwrite=True, mode="wb")
         if not texts:
             return np.zeros((0, 384))
         return np.stack([self.table[k] for k in keys])

@@ -239,3 +239,25 @@ def test_semantic_benchmark_script_runs_on_tiny_data(tmp_path):
     assert "D. dev set: skipped" in done.stdout
     result = json.loads((tmp_path / "semantic.json").read_text())
     assert set(result["B_leave_crisis_out"]) == {"lexical", "MiniLM + LR", "average", "stack", "concat"}
+
+
+def test_unknown_embedding_name_is_one_line(tmp_path, monkeypatch):
+    """A name that is no folder, no installed package and (offline) no cached hub model: one line, no file."""
+    _require_embed_extra()
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    data = write_jsonl(tmp_path / "d.jsonl", tiny_rows())
+    out = tmp_path / "x.model"
+    result = CliRunner().invoke(cli, ["train", str(data), "--embed", "no-such-embedding-model", "--out", str(out)])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: embedding model no-such-embedding-model: cannot be loaded")
+    assert not out.exists()
+
+
+def test_python_api_loads_either_format(semantic):
+    import tonecls
+    from tonecls.model import ToneModel
+    from tonecls.semantic import SemanticModel
+
+    assert isinstance(tonecls.load_model(semantic), SemanticModel)
+    assert isinstance(tonecls.load_model(), ToneModel)

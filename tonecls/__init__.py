@@ -37,7 +37,7 @@ _LAZY = {
     "Statement": ("tonecls.corpus", "Statement"),
     "ToneModel": ("tonecls.model", "ToneModel"),
     "Settings": ("tonecls.model", "Settings"),
-    "load_model": ("tonecls.model_file", "load_model"),
+    "load_model": ("tonecls.loading", "load_any"),  # a lexical or a semantic model file
     "save_model": ("tonecls.model_file", "save_model"),
     "score_batch": ("tonecls.batch", "score_batch"),
     "train": ("tonecls.training", "train"),
@@ -48,8 +48,9 @@ _LAZY = {
 if TYPE_CHECKING:
     from tonecls.batch import score_batch
     from tonecls.corpus import Statement, read_statements, validate
+    from tonecls.loading import load_any as load_model
     from tonecls.model import Settings, ToneModel
-    from tonecls.model_file import load_model, save_model
+    from tonecls.model_file import save_model
     from tonecls.training import train
 
 
