@@ -79,7 +79,7 @@ def test_file_records_embedding_and_card(semantic):
         assert not any(name.endswith((".pkl", ".pickle")) for name in zf.namelist())
     assert meta["format"] == "tonecls-semantic-model"
     assert meta["embedding"]["name"] == EMBED and len(meta["embedding"]["sha256"]) == 64
-    assert semantic.with_name("tiny-semantic.card.md").read_text(encoding="utf-8").count("Semantic block") == 1
+    assert semantic.with_name("tiny-semantic.card.md").read_text(encoding="utf-8").count("## Semantic block") == 1
     result = CliRunner().invoke(cli, ["info", "--model", str(semantic)])
     assert result.exit_code == 0 and EMBED in result.output
 
