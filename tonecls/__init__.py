@@ -40,7 +40,7 @@ _LAZY = {
     "ToneModel": ("tonecls.model", "ToneModel"),
     "TonePredictor": ("tonecls.predictor", "TonePredictor"),
     "Settings": ("tonecls.settings", "Settings"),
-    "load_model": ("tonecls.model_file", "load_model"),
+    "load_model": ("tonecls.loading", "load_any"),  # a lexical or a semantic model file
     "load_predictor": ("tonecls.model_file", "load_predictor"),
     "save_model": ("tonecls.model_file", "save_model"),
     "score_batch": ("tonecls.batch", "score_batch"),
@@ -52,8 +52,9 @@ _LAZY = {
 if TYPE_CHECKING:
     from tonecls.batch import score_batch
     from tonecls.corpus import Statement, read_statements, validate
+    from tonecls.loading import load_any as load_model
     from tonecls.model import ToneModel
-    from tonecls.model_file import load_model, load_predictor, save_model
+    from tonecls.model_file import load_predictor, save_model
     from tonecls.predictor import TonePredictor
     from tonecls.settings import Settings
     from tonecls.training import train

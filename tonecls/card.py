@@ -94,6 +94,9 @@ def render_card(card: dict) -> str:
         )
     lines += ["", "## Settings", "", "```"]
     lines += [f"{k} = {v}" for k, v in card.get("settings", {}).items()] + ["```", ""]
+    semantic = card.get("semantic")
+    if isinstance(semantic, dict):  # a model of `tonecls train --embed`
+        lines += ["## Semantic block", ""] + [f"- {k}: {v}" for k, v in semantic.items()] + [""]
     cv = card.get("cross_validation")
     if cv:
         lines += [

