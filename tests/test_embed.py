@@ -261,3 +261,10 @@ def test_python_api_loads_either_format(semantic):
 
     assert isinstance(tonecls.load_model(semantic), SemanticModel)
     assert isinstance(tonecls.load_model(), ToneModel)
+
+
+def test_model_semantic_names_the_shipped_semantic_model():
+    _require_embed_extra()
+    result = CliRunner().invoke(cli, ["classify", "--json", "--model", "semantic", "We condemn the attack."])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["tones"] == ["condemnation"]

@@ -54,7 +54,8 @@ def model_option(fn):
         "--model",
         "model_path",
         default=None,
-        help="Model file (default: $TONECLS_MODEL, else the model shipped with tonecls).",
+        help="Model file (default: $TONECLS_MODEL, else the model shipped with tonecls); 'semantic': the shipped "
+        "semantic model (needs pip install 'tonecls[embed]').",
     )(fn)
 
 

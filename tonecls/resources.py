@@ -19,6 +19,7 @@ GAZETTEER = "gazetteer.tsv"
 CUES = "cues.tsv"
 PUNKT = "punkt.json"
 SHIPPED_MODEL = "tonecls.model"
+SHIPPED_SEMANTIC_MODEL = "tonecls-semantic.model"  # `--model semantic`: needs tonecls[embed]
 
 
 def read_bytes(name: str) -> bytes:
@@ -48,9 +49,9 @@ def read_pairs(name: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def shipped_model_path() -> Path:
-    """The model file shipped with the package (``models/`` of the repository, ``tonecls/models`` installed)."""
-    return Path(str(resources.files("tonecls.models").joinpath(SHIPPED_MODEL)))
+def shipped_model_path(name: str = SHIPPED_MODEL) -> Path:
+    """A model file shipped with the package (``models/`` of the repository, ``tonecls/models`` installed)."""
+    return Path(str(resources.files("tonecls.models").joinpath(name)))
 
 
 def checkout_root() -> Path | None:
