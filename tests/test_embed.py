@@ -268,3 +268,43 @@ def test_model_semantic_names_the_shipped_semantic_model():
     result = CliRunner().invoke(cli, ["classify", "--json", "--model", "semantic", "We condemn the attack."])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["tones"] == ["condemnation"]
+
+
+SEMANTIC_CASES = [
+    ("The spokesperson said the weather in Beijing will be sunny tomorrow.", set()),
+    ("We do not condemn anyone; we simply call for calm.", {"conciliation"}),
+    pytest.param(
+        "The European Union calls for an immediate ceasefire and the unhindered delivery of humanitarian aid.",
+        {"conciliation"},
+        marks=pytest.mark.xfail(strict=True, reason="condemnation 0.46 against its threshold: still above it"),
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def shipped_semantic():
+    _require_embed_extra()
+    from tonecls.loading import load_any
+
+    return load_any("semantic")
+
+
+@pytest.mark.parametrize("text, expected", SEMANTIC_CASES)
+def test_the_shipped_semantic_model_on_the_statements_users_found_embarrassing(shipped_semantic, text, expected):
+    """The issue's five statements (tests/test_model_behaviour.py has the lexical model's answers)."""
+    assert set(shipped_semantic.classify(text)["tones"]) == expected
+
+
+@pytest.mark.xfail(strict=True, reason="threat 0.86, but 'urge' and 'stop' still add conciliation (0.55)")
+def test_the_shipped_semantic_model_reads_play_with_fire_as_a_threat_not_an_appeal(shipped_semantic):
+    text = (
+        "We urge the US side to stop arms sales to Taiwan and stop sending wrong signals to separatist forces. "
+        "Those who play with fire will get burned."
+    )
+    found = set(shipped_semantic.classify(text)["tones"])
+    assert "threat" in found and "conciliation" not in found
+
+
+def test_the_shipped_semantic_model_flags_french(shipped_semantic):
+    result = shipped_semantic.classify("Nous condamnons fermement cette violation inacceptable de notre souveraineté.")
+    assert "English" in result["note"]
