@@ -2,10 +2,14 @@
 
 import json
 
+import numpy as np
+import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tonecls.cli import cli
-from tonecls.coverage import MIN_KNOWN_SHARE, coverage_note, known_words
+from tonecls.coverage import MIN_KNOWN_SHARE, WordCoverage, coverage_note, known_words, model_words
 
 FRENCH = "Nous condamnons fermement cette violation inacceptable de notre souveraineté."
 ENGLISH = "We condemn the attack on our territory."
@@ -47,3 +51,29 @@ def test_score_rows_carry_the_note_in_jsonl_and_csv(tiny_model_path, tmp_path):
     header, fr, en = csv_out.read_text().splitlines()
     assert header.split(",")[-2:] == ["note", "text"]
     assert "few words the model knows" in fr and "few words" not in en
+
+
+SHIPPED_WORDS = ["we", "condemn", "the", "attack", "Iran", "'s", "don’t", "“calm”", "Nous", "condamnons", "中文"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.sampled_from(SHIPPED_WORDS), st.text(alphabet="aéz’'.,;-0 \t\n", max_size=8)), max_size=12
+    ).map(" ".join)
+)
+def test_the_scoring_path_counts_known_words_as_the_note_does(shipped_predictor, text):
+    """`score` takes the counts from the pieces of text the feature path splits anyway: they must be the counts
+    `classify` and every other path compute (and the probabilities those of `predict_proba`)."""
+    probs, packed = shipped_predictor.predict_proba_with_coverage([text, "We condemn it."])
+    assert packed is not None
+    reference = WordCoverage(model_words(shipped_predictor))
+    assert [int(p) for p in packed] == [reference._packed(text), reference._packed("We condemn it.")]
+    assert np.array_equal(probs, shipped_predictor.predict_proba([text, "We condemn it."]))
+
+
+@pytest.fixture(scope="module")
+def shipped_predictor():
+    from tonecls.model_file import load_predictor, shipped_model_path
+
+    return load_predictor(shipped_model_path())

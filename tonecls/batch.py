@@ -47,10 +47,11 @@ def score_batch(model: Scorer, texts: Sequence[str], meta: Sequence[Mapping | No
             raise ToneclsError(f"score_batch: text {i} is {type(text).__name__}, not a string")
     if not texts:
         return []
-    probs = model.predict_proba(texts)
+    with_coverage = getattr(model, "predict_proba_with_coverage", None)  # a TonePredictor counts words on the way
+    probs, packed = with_coverage(texts) if with_coverage is not None else (model.predict_proba(texts), None)
     flags = (probs >= model.thresholds_).tolist()  # exactly the comparison `tones_of` makes, for all at once
     coverage = model_coverage(model)
-    notes = coverage.notes(texts) if coverage is not None else [{}] * len(texts)
+    notes = coverage.notes(texts, packed) if coverage is not None else [{}] * len(texts)
     rows = []
     for i, (text, p, has, note) in enumerate(zip(texts, probs.tolist(), flags, notes, strict=True)):
         extra = meta[i] if meta is not None else None

@@ -32,6 +32,12 @@ def known_words(text: str, known: Container[str]) -> tuple[int, int]:
     return WordCoverage(known).counts(text)
 
 
+def piece_counts(words: Sequence[str], known: Container[str]) -> int:
+    """The known words and words (punctuation and numbers aside) of one piece's words, packed in one int."""
+    words = [w.lower() for w in words if w[0].isalpha()]
+    return (sum(w in known for w in words) << _SHIFT) | len(words)
+
+
 class WordCoverage:
     """`known_words` for many texts: each white-space-free piece of text is split and looked up once.
 
@@ -59,17 +65,18 @@ class WordCoverage:
             return sum(cache[p] if p in cache else self._learn(p) for p in text.split())
 
     def _learn(self, piece: str) -> int:
-        words = [w.lower() for w in split_words(piece) if w[0].isalpha()]
-        packed = self.pieces[piece] = (sum(w in self.known for w in words) << _SHIFT) | len(words)
+        packed = self.pieces[piece] = piece_counts(split_words(piece), self.known)
         return packed
 
     def note(self, text: str) -> dict:
         """``{}`` for a text the model can read; else ``{"known_words": share, "note": ...}`` for its row."""
         return self.notes([text])[0]
 
-    def notes(self, texts: Sequence[str]) -> list[dict]:
-        """`note` of each text; the shares are compared all at once, a note is made only where one is due."""
-        packed = np.fromiter(map(self._packed, texts), dtype=np.int64, count=len(texts))
+    def notes(self, texts: Sequence[str], packed: np.ndarray | None = None) -> list[dict]:
+        """`note` of each text; the shares are compared all at once, a note is made only where one is due.
+        ``packed``: the texts' counts when the scoring path counted them already (`WordIndex`)."""
+        if packed is None:
+            packed = np.fromiter(map(self._packed, texts), dtype=np.int64, count=len(texts))
         found, total = packed >> _SHIFT, packed & _MASK
         share = found / np.maximum(total, 1)
         out: list[dict] = [{}] * len(texts)

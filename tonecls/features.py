@@ -17,6 +17,7 @@ from itertools import chain
 import numpy as np
 from scipy import sparse
 
+from tonecls.coverage import piece_counts
 from tonecls.cues import CueLexicon
 from tonecls.settings import ANALYSIS_PARAMS
 from tonecls.text import BREAK, NEGATION_PREFIX, NEGATION_SCOPE, Analyzer, Token, WordForms, normalise
@@ -233,6 +234,18 @@ class FeatureSpace:
         if index is not None:
             counts = index.counts(texts)
             return _stack([self.weigh(block, counts[block.name]) for block in self.blocks])
+        return self._string_path(texts)
+
+    def transform_with_coverage(self, texts: Sequence[str]) -> tuple[sparse.csr_matrix, np.ndarray | None]:
+        """`transform_texts`, and per text its known words and words packed (`tonecls.coverage`), counted on
+        the pieces of text the id path splits anyway; None where that path or a word table is missing."""
+        index = self.index
+        if index is None or index.known is None:
+            return self.transform_texts(texts), None
+        counts = index.counts(texts, coverage=True)
+        return _stack([self.weigh(block, counts[block.name]) for block in self.blocks]), counts["coverage"]
+
+    def _string_path(self, texts: Sequence[str]) -> sparse.csr_matrix:
         analysis = self.analysis
         names = [b.name for b in self.blocks]
         cols: dict[str, list[int]] = {n: [] for n in names}
@@ -404,6 +417,8 @@ class WordIndex:
         for first, seconds in self.pairs.items():
             for second in seconds:
                 self.seconds_of.setdefault(second, []).append(first)
+        forms = analysis.forms
+        self.known = None if forms.exact else forms.stems  # the words training saw (`tonecls.coverage`)
         self._lock = threading.Lock()
         self._forget()
 
@@ -483,6 +498,7 @@ class WordIndex:
         self.records: dict[str, int] = {}  # surface word (or NUL + placeholder) -> its record
         self.pieces: dict[str, tuple[int, ...]] = {}  # white-space-free piece of text -> its words' records
         self.piece_words: dict[str, tuple[str, ...]] = {}  # the same pieces -> their words
+        self.piece_cover: dict[str, int] = {}  # the same pieces -> their known words and words, packed
         # Names of several words, on records: the records of their first words, and per first word's record
         # the records of the words seen so far that can come second after it.
         self.first_records: set[int] = set()
@@ -522,6 +538,8 @@ class WordIndex:
 
     def _learn_piece(self, piece: str) -> tuple[int, ...]:
         words = self.piece_words[piece] = tuple(split_words(piece))
+        if self.known is not None:
+            self.piece_cover[piece] = piece_counts(words, self.known)
         found = self.pieces[piece] = tuple(self.records[w] if w in self.records else self._learn(w) for w in words)
         return found
 
@@ -532,7 +550,7 @@ class WordIndex:
             r = self.records[key] = self._record(NAME, self.parts.get(placeholder, -1), -1)
         return r
 
-    def word_records(self, text: str) -> list[int]:
+    def word_records(self, text: str, covers: list[int] | None = None) -> list[int]:
         """One record per token of ``text`` (after masking: a name is one token, its placeholder).
 
         The text is cut at white space (after normalising, if it is not ASCII: see `Analyzer.words`) and
@@ -543,6 +561,8 @@ class WordIndex:
         found = list(map(self.pieces.get, pieces))
         if None in found:
             found = [self.pieces[p] if p in self.pieces else self._learn_piece(p) for p in pieces]
+        if covers is not None:  # the text's known words and words (see `WordCoverage`), from the same pieces
+            covers.append(sum(map(self.piece_cover.__getitem__, pieces)))
         records = list(chain.from_iterable(found))
         firsts = self.first_records.intersection(records)
         if firsts and any(not self.second_records[r].isdisjoint(records) for r in firsts):
@@ -569,29 +589,35 @@ class WordIndex:
         return np.where(negated, self.negated_fids[records], self.fids[records])
 
     # -- ids to columns ----------------------------------------------------
-    def counts(self, texts: Sequence[str]) -> dict[str, sparse.csr_matrix]:
+    def counts(self, texts: Sequence[str], *, coverage: bool = False) -> dict:
         """Each block's documents x columns count matrix for ``texts``.
 
         One batch at a time: the server scores from many threads, and two threads numbering new words at
-        once would give two words one record (the work is Python under the GIL: a lock costs little)."""
+        once would give two words one record (the work is Python under the GIL: a lock costs little).
+        With ``coverage`` (and a model with a word table) the dict also holds ``"coverage"``: per text, its
+        known words and words packed as `tonecls.coverage.WordCoverage` packs them.
+        """
         with self._lock:
-            return self._counts(texts)
+            return self._counts(texts, coverage and self.known is not None)
 
-    def _counts(self, texts: Sequence[str]) -> dict[str, sparse.csr_matrix]:
+    def _counts(self, texts: Sequence[str], coverage: bool = False) -> dict:
         if len(self.records) > MAX_WORD_CACHE:  # between batches, so that a batch's words stay known
             self._forget()
         flat: list[int] = []
         lengths: list[int] = []
+        covers: list[int] | None = [] if coverage else None
         for text in texts:
-            records = self.word_records(text)
+            records = self.word_records(text, covers)
             flat.extend(records)
             flat.append(0)  # no n-gram, cue or negation crosses from one text into the next
             lengths.append(len(records) + 1)
         ids = self.token_ids(np.array(flat, dtype=np.int64))
         doc = np.repeat(np.arange(len(texts), dtype=np.int64), np.array(lengths, dtype=np.int64))
-        out = {"word": self._word_counts(ids, doc, len(texts))}
+        out: dict = {"word": self._word_counts(ids, doc, len(texts))}
         if self.cue_block is not None:
             out["cue"] = self._cue_counts(ids, doc, len(texts))
+        if covers is not None:
+            out["coverage"] = np.array(covers, dtype=np.int64)
         return out
 
     def _word_counts(self, ids: np.ndarray, doc: np.ndarray, n_docs: int) -> sparse.csr_matrix:

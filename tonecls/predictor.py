@@ -96,6 +96,12 @@ class TonePredictor:
         """Calibrated probabilities, one row per text and one column per tone in TONES order."""
         return sigmoid(self.decision_function(X))
 
+    def predict_proba_with_coverage(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
+        """`predict_proba`, and each text's known words and words as the feature space counted them on the
+        way (`tonecls.coverage`; None where it did not): `score_batch` needs not split the texts again."""
+        x, packed = self.features_.transform_with_coverage(texts_of(texts))
+        return sigmoid(calibrate(linear_scores(x, self.coef_, self.intercept_), self.calibration_)), packed
+
     def predict(self, X: Sequence[str]) -> np.ndarray:
         """Whether each text has each tone: its probability at or above the tone's threshold."""
         return self.predict_proba(X) >= self.thresholds_

@@ -346,6 +346,7 @@ def ro(tmp_path, monkeypatch):
 def test_score_checks_its_output_before_scoring(tmp_path, ro, monkeypatch):
     spy = Spy()
     monkeypatch.setattr(TonePredictor, "predict_proba", spy)
+    monkeypatch.setattr(TonePredictor, "predict_proba_with_coverage", spy)  # what `score` calls
     src = statements_file(tmp_path / "in.jsonl", 10)
     result = invoke("score", src, "--out", ro / "s.csv")
     assert (result.exit_code, result.output, spy.calls) == (1, f"Error: {ro / 's.csv'}{READ_ONLY}", 0)

@@ -56,7 +56,7 @@ def test_interrupted_score_leaves_no_output(tmp_path, monkeypatch):
     src = tmp_path / "in.jsonl"
     src.write_text("".join(json.dumps({"id": str(i), "text": TINY[i % len(TINY)][0]}) + "\n" for i in range(1500)))
     out = tmp_path / "out.csv"
-    real = TonePredictor.predict_proba
+    real = TonePredictor.predict_proba_with_coverage  # what `score` calls: probabilities and word counts
     calls = {"n": 0}
 
     def interrupted(self, texts):
@@ -65,7 +65,7 @@ def test_interrupted_score_leaves_no_output(tmp_path, monkeypatch):
             raise KeyboardInterrupt
         return real(self, texts)
 
-    monkeypatch.setattr(TonePredictor, "predict_proba", interrupted)
+    monkeypatch.setattr(TonePredictor, "predict_proba_with_coverage", interrupted)
     result = CliRunner().invoke(cli, ["score", str(src), "--out", str(out)])
     assert result.exit_code != 0
     assert not out.exists()
@@ -77,7 +77,8 @@ def test_interrupted_score_keeps_an_existing_output_intact(tmp_path, monkeypatch
     src.write_text("".join(json.dumps({"id": str(i), "text": "We condemn it."}) + "\n" for i in range(1500)))
     out = tmp_path / "out.jsonl"
     out.write_text("previous results\n")
-    monkeypatch.setattr(TonePredictor, "predict_proba", lambda self, texts: (_ for _ in ()).throw(KeyboardInterrupt))
+    stop = lambda self, texts: (_ for _ in ()).throw(KeyboardInterrupt)  # noqa: E731
+    monkeypatch.setattr(TonePredictor, "predict_proba_with_coverage", stop)
     result = CliRunner().invoke(cli, ["score", str(src), "--out", str(out), "--force"])
     assert result.exit_code != 0
     assert out.read_text() == "previous results\n"
