@@ -145,11 +145,16 @@ def save_model(model: ToneModel, path: str | os.PathLike, card: dict | None = No
     model.check_is_fitted()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    meta = model_meta(model, card)
-    members = {META_NAME: json.dumps(meta, indent=1, sort_keys=True, ensure_ascii=False).encode("utf-8")}
-    members.update({f"{name}.npy": _npy_bytes(a) for name, a in model_arrays(model).items()})
+    return write_model_file(path, model_meta(model, card), model_arrays(model))
+
+
+def write_model_file(path: Path, meta: dict, arrays: dict[str, np.ndarray]) -> Path:
+    """A model file (lexical or semantic): ``model.json`` and one ``.npy`` per array, zipped with fixed
+    dates (the same model gives the same bytes), written atomically."""
     from tonecls.atomic import atomic_write
 
+    members = {META_NAME: json.dumps(meta, indent=1, sort_keys=True, ensure_ascii=False).encode("utf-8")}
+    members.update({f"{name}.npy": _npy_bytes(a) for name, a in arrays.items()})
     with atomic_write(path, "wb", overwrite=True) as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in members.items():
             info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
 
-from tonecls.coverage import WordCoverage, model_words
+from tonecls.coverage import WordCoverage, model_coverage, model_words
 from tonecls.explain import evidence
 from tonecls.features import FeatureSpace, texts_of
 from tonecls.settings import Settings
@@ -111,14 +111,22 @@ class TonePredictor:
 
     def classify(self, text: str, *, top: int = 5) -> dict:
         """One statement's tones, scores and evidence, as `classify --json` prints it."""
-        probs = self.predict_proba([text])[0]
-        tones = self.tones_of(probs)
-        return {
-            "tones": tones,
-            "scores": {t: round(float(p), 4) for t, p in zip(TONES, probs, strict=True)},
-            **(self.coverage.note(text) if self.coverage is not None else {}),
-            "evidence": {t: evidence(self, text, t, top=top) for t in tones},
-        }
+        return classification(self, text, top=top)
+
+
+def classification(model: object, text: str, *, top: int = 5, explained: object = None) -> dict:
+    """One statement's tones, scores, out-of-vocabulary note and evidence, as `classify --json` prints them,
+    for any model with ``predict_proba`` and ``tones_of``; the evidence is ``explained``'s phrases (default
+    the model itself; a semantic model's lexical part)."""
+    probs = model.predict_proba([text])[0]
+    tones = model.tones_of(probs)
+    coverage = model_coverage(model)
+    return {
+        "tones": tones,
+        "scores": {t: round(float(p), 4) for t, p in zip(TONES, probs, strict=True)},
+        **(coverage.note(text) if coverage is not None else {}),
+        "evidence": {t: evidence(explained or model, text, t, top=top) for t in tones},
+    }
 
 
 if TYPE_CHECKING:  # what scores: a loaded predictor, or an estimator fitted in this process

@@ -28,15 +28,14 @@ from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from tonecls.coverage import coverage_note, model_words
 from tonecls.crossval import GroupedToneSplit, out_of_fold
 from tonecls.errors import ToneclsError
 from tonecls.evaluate import best_threshold
-from tonecls.explain import evidence
 from tonecls.fitting import IDENTITY, calibrated, platt
 from tonecls.grouping import group_ids
 from tonecls.model import Settings, ToneClassifier, ToneFeatures, ToneModel
 from tonecls.model_file import model_arrays, model_from_meta, model_meta
+from tonecls.predictor import classification
 from tonecls.tones import TONES, label_matrix
 
 __all__ = ["COMBINERS", "Embedder", "EmbeddingFeatures", "SemanticModel", "embedding_weights_digest"]
@@ -545,12 +544,5 @@ class SemanticModel(ClassifierMixin, BaseEstimator):
 
     def classify(self, text: str, *, top: int = 5) -> dict:
         """One statement's tones and scores; the evidence is the lexical part's phrases."""
-        probs = self.predict_proba([text])[0]
-        tones = self.tones_of(probs)
-        return {
-            "tones": tones,
-            "scores": {t: round(float(p), 4) for t, p in zip(TONES, probs, strict=True)},
-            **coverage_note(text, model_words(self)),
-            "evidence": {t: evidence(self.lexical_, text, t, top=top) for t in tones},
-        }
+        return classification(self, text, top=top, explained=self.lexical_)
 

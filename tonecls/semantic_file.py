@@ -9,26 +9,23 @@ and silently wrong probabilities. Reading goes through ``model_file.read_meta`` 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from tonecls.errors import ModelFileError
 from tonecls.model_file import (
-    _FIXED_TIME,
     FORMAT,
     FORMAT_VERSION,
-    META_NAME,
     SEMANTIC_FORMAT,
     SEMANTIC_FORMAT_VERSION,
     _npy_bytes,
     model_arrays,
     model_from_meta,
     model_meta,
+    write_model_file,
 )
 from tonecls.semantic import COMBINERS, SemanticModel, as_embedder, embedding_classifier
 from tonecls.tones import TONES
@@ -55,7 +52,6 @@ def semantic_arrays(model: SemanticModel) -> dict[str, np.ndarray]:
 
 def save_semantic(model: SemanticModel, path: str | os.PathLike, card: dict | None = None) -> Path:
     """Write atomically (a temporary file in the same folder, then a rename)."""
-    from tonecls.atomic import atomic_write
 
     model.check_is_fitted()
     path = Path(path)
@@ -77,16 +73,8 @@ def save_semantic(model: SemanticModel, path: str | os.PathLike, card: dict | No
         "arrays": {name: hashlib.sha256(_npy_bytes(a)).hexdigest() for name, a in arrays.items()},
         "card": card or {},
     }
-    members = {META_NAME: json.dumps(meta, indent=1, sort_keys=True, ensure_ascii=False).encode("utf-8")}
-    members.update({f"{name}.npy": _npy_bytes(a) for name, a in arrays.items()})
     path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write(path, "wb", overwrite=True) as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in members.items():
-            info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, data)
-    return path
+    return write_model_file(path, meta, arrays)
 
 
 def semantic_from_meta(path: Path, meta: dict, arrays: dict[str, np.ndarray]) -> SemanticModel:
