@@ -308,3 +308,10 @@ def test_the_shipped_semantic_model_reads_play_with_fire_as_a_threat_not_an_appe
 def test_the_shipped_semantic_model_flags_french(shipped_semantic):
     result = shipped_semantic.classify("Nous condamnons fermement cette violation inacceptable de notre souveraineté.")
     assert "English" in result["note"]
+
+
+def test_info_reads_the_shipped_semantic_model_by_its_alias():
+    """`--model semantic` is resolved once, by the option, for every command (info needs no embedding stack)."""
+    result = CliRunner().invoke(cli, ["info", "--model", "semantic"])
+    assert result.exit_code == 0, result.output
+    assert "tonecls-semantic.model (format version 1)" in result.output

@@ -49,11 +49,18 @@ class ToneclsGroup(click.Group):
             raise click.ClickException(f"{where}{exc.strerror or exc}") from None
 
 
+def _model_path(ctx, param, value: str | None) -> str | None:
+    from tonecls.loading import resolve_model_path
+
+    return None if value is None else str(resolve_model_path(value))
+
+
 def model_option(fn):
     return click.option(
         "--model",
         "model_path",
         default=None,
+        callback=_model_path,
         help="Model file (default: $TONECLS_MODEL, else the model shipped with tonecls); 'semantic': the shipped "
         "semantic model (needs pip install 'tonecls[embed]').",
     )(fn)

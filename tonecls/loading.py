@@ -20,14 +20,21 @@ from tonecls.model_file import (
 )
 from tonecls.resources import SHIPPED_SEMANTIC_MODEL, shipped_model_path
 
+SEMANTIC_ALIAS = "semantic"
+
+
+def resolve_model_path(path: str | os.PathLike | None) -> str | os.PathLike | None:
+    """``"semantic"`` (when no file of that name is here) is the semantic model shipped with tonecls."""
+    if path is not None and str(path) == SEMANTIC_ALIAS and not Path(path).exists():
+        return shipped_model_path(SHIPPED_SEMANTIC_MODEL)
+    return path
+
 
 def load_any(path: str | os.PathLike | None = None, *, predictor: bool = False):
     """The model in ``path`` (default: ``default_model_path()``): a SemanticModel for a semantic file; for a
     lexical one a ToneModel (an estimator, to fit or clone), or with ``predictor`` a TonePredictor (to score:
     it never imports scikit-learn). ``"semantic"`` names the semantic model shipped with tonecls."""
-    path = Path(path) if path is not None else default_model_path()
-    if str(path) == "semantic" and not path.exists():  # the semantic model shipped with tonecls
-        path = shipped_model_path(SHIPPED_SEMANTIC_MODEL)
+    path = Path(resolve_model_path(path)) if path is not None else default_model_path()
     meta, arrays = read_meta(path, formats=KNOWN_FORMATS)
     if meta["format"] == SEMANTIC_FORMAT:
         from tonecls.semantic_file import semantic_from_meta
