@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -176,3 +177,38 @@ def test_a_refused_connection_and_an_unknown_host_are_one_line(monkeypatch):
 def test_timeout_must_be_positive():
     result = run("score", "--timeout", "0", "x.txt")
     assert result.exit_code == 2 and "--timeout" in result.output
+
+
+@pytest.mark.parametrize("drip", ["headers", "body"])
+def test_a_server_that_drips_bytes_is_stopped_at_the_overall_deadline(monkeypatch, drip):
+    """Every byte arrives within the read timeout, so only the whole fetch's deadline can stop it."""
+    for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve():
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\n")
+            if drip == "body":
+                conn.sendall(b"Content-Type: text/plain\r\nContent-Length: 100000\r\n\r\n")
+            while not stop.wait(0.1):
+                try:
+                    conn.sendall(b"X-Drip: 1\r\n" if drip == "headers" else b"x")
+                except OSError:
+                    return
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/drip"
+    started = time.monotonic()
+    try:
+        with pytest.raises(InputError, match=r"the download took too long \(over 1 s\)"):
+            fetch.fetch(url, timeout=5, max_seconds=1)
+    finally:
+        stop.set()
+        listener.close()
+        thread.join(10)
+    assert time.monotonic() - started < 4.5  # the deadline, not the read timeout or the server, ended it

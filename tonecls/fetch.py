@@ -10,8 +10,9 @@ it needs is taken here:
 - the opener has only the HTTP and HTTPS handlers (no file:, ftp: or data:),
   and redirects are followed by this module, not urllib: at most
   `MAX_REDIRECTS`, to http(s) URLs only;
-- ``timeout`` bounds connecting and every read; a whole download also stops
-  after `MAX_SECONDS`, so a server that sends a byte at a time cannot hold it;
+- ``timeout`` bounds connecting and every read; a whole fetch (redirects,
+  headers and body) also stops after `MAX_SECONDS`, so a server that sends a
+  byte at a time cannot hold it: a timer shuts the connection's socket then;
 - the body is read in chunks and refused past ``max_bytes`` (a declared
   Content-Length over it is refused before reading); no compression is asked
   for, so nothing is inflated;
@@ -27,6 +28,7 @@ from __future__ import annotations
 import http.client
 import socket
 import ssl
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -72,12 +74,20 @@ def fetch(
     shown = visible(url, keep="")
     max_bytes = MAX_BYTES if max_bytes is None else max_bytes
     seconds = MAX_SECONDS if max_seconds is None else max_seconds
-    deadline = time.monotonic() + seconds
-    opener = _opener()
+    watchdog = _Watchdog(seconds)
+    try:
+        return _fetch(url, shown, watchdog, timeout=timeout, max_bytes=max_bytes, max_redirects=max_redirects)
+    finally:
+        watchdog.cancel()
+
+
+def _fetch(url: str, shown: str, watchdog: _Watchdog, *, timeout: float, max_bytes: int, max_redirects: int) -> Fetched:
+    deadline, seconds = watchdog.deadline, watchdog.seconds
+    opener = _opener(watchdog)
     current = url
     for _ in range(max_redirects + 1):
         _check_scheme(current, shown)
-        response = _open(opener, current, timeout, shown)
+        response = _open(opener, current, timeout, shown, watchdog)
         with response:
             status = response.status
             if status in _REDIRECTS:
@@ -94,14 +104,68 @@ def fetch(
     raise InputError(f"more than {max_redirects} redirects (a redirect loop?)", shown)
 
 
-def _opener() -> urllib.request.OpenerDirector:
-    """An opener with proxies, HTTP and HTTPS only: no redirect or error processing, no other scheme."""
+class _Watchdog:
+    """Shuts each connection's socket at the fetch's deadline: a blocked read (of the status line, the
+    headers or the body) then returns at once, however slowly the server sends."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
+        self._timers: list[threading.Timer] = []
+
+    def watch(self, sock: socket.socket) -> None:
+        timer = threading.Timer(max(self.deadline - time.monotonic(), 0.0), _shut, (sock,))
+        timer.daemon = True
+        timer.start()
+        self._timers.append(timer)
+
+    def expired(self) -> bool:
+        return time.monotonic() >= self.deadline
+
+    def cancel(self) -> None:
+        for timer in self._timers:
+            timer.cancel()
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:  # already closed
+        pass
+
+
+def _watched(base: type[http.client.HTTPConnection], watchdog: _Watchdog) -> type[http.client.HTTPConnection]:
+    class Watched(base):  # type: ignore[misc, valid-type]
+        def connect(self) -> None:
+            super().connect()
+            watchdog.watch(self.sock)
+
+    return Watched
+
+
+class _HTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, watchdog: _Watchdog):
+        super().__init__()
+        self._connection = _watched(http.client.HTTPConnection, watchdog)
+
+    def http_open(self, req):
+        return self.do_open(self._connection, req)
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, watchdog: _Watchdog):
+        super().__init__(context=ssl.create_default_context())
+        self._connection = _watched(http.client.HTTPSConnection, watchdog)
+
+    def https_open(self, req):
+        return self.do_open(self._connection, req, context=self._context)
+
+
+def _opener(watchdog: _Watchdog) -> urllib.request.OpenerDirector:
+    """An opener with proxies, HTTP and HTTPS only (no redirect or error processing, no other scheme), whose
+    connections the watchdog shuts at the deadline."""
     opener = urllib.request.OpenerDirector()
-    for handler in (
-        urllib.request.ProxyHandler(),
-        urllib.request.HTTPHandler(),
-        urllib.request.HTTPSHandler(context=ssl.create_default_context()),
-    ):
+    for handler in (urllib.request.ProxyHandler(), _HTTPHandler(watchdog), _HTTPSHandler(watchdog)):
         opener.add_handler(handler)
     return opener
 
@@ -112,7 +176,7 @@ def _check_scheme(url: str, shown: str) -> None:
         raise InputError(f"not an http(s) URL: {visible(url, keep='')}", shown)
 
 
-def _open(opener: urllib.request.OpenerDirector, url: str, timeout: float, shown: str):
+def _open(opener: urllib.request.OpenerDirector, url: str, timeout: float, shown: str, watchdog: _Watchdog):
     from tonecls import __version__
 
     request = urllib.request.Request(
@@ -126,9 +190,14 @@ def _open(opener: urllib.request.OpenerDirector, url: str, timeout: float, shown
     try:
         response = opener.open(request, timeout=timeout)
     except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as exc:
+        if watchdog.expired():
+            raise InputError(f"the download took too long (over {watchdog.seconds:g} s)", shown) from None
         raise InputError(_failure(exc, timeout), shown) from None
     if response is None:  # no handler took it: a scheme the opener does not have
         raise InputError("not an http(s) URL", shown)
+    if watchdog.expired():  # the headers ended because the watchdog shut the socket, not because they were whole
+        response.close()
+        raise InputError(f"the download took too long (over {watchdog.seconds:g} s)", shown)
     return response
 
 
@@ -183,5 +252,9 @@ def _read(response, shown: str, *, max_bytes: int, deadline: float, seconds: flo
     except TimeoutError:
         raise InputError("timed out while reading the body", shown) from None
     except (OSError, http.client.HTTPException) as exc:
+        if time.monotonic() >= deadline:
+            raise InputError(f"the download took too long (over {seconds:g} s)", shown) from None
         raise InputError(f"the connection broke while reading the body ({type(exc).__name__})", shown) from None
+    if time.monotonic() >= deadline:  # the watchdog shut the socket: the body ended early, not at its end
+        raise InputError(f"the download took too long (over {seconds:g} s)", shown)
     return b"".join(chunks)
