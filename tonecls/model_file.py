@@ -26,7 +26,7 @@ from tonecls import __version__
 from tonecls.errors import ModelFileError, ToneclsError
 from tonecls.features import Analysis, Block, FeatureSpace
 from tonecls.predictor import TonePredictor
-from tonecls.resources import CUES, GAZETTEER, shipped_model_path
+from tonecls.resources import CUES, GAZETTEER, resolve_model_path, shipped_model_path
 from tonecls.resources import digest as resource_digest
 from tonecls.settings import Settings
 from tonecls.text import WordForms
@@ -62,7 +62,7 @@ def default_model_path() -> Path:
     """``$TONECLS_MODEL``, else the model shipped inside the package."""
     env = os.environ.get("TONECLS_MODEL")
     if env:
-        return Path(env)
+        return Path(resolve_model_path(env))
     return shipped_model_path()
 
 

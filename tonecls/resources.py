@@ -9,6 +9,7 @@ at load time instead of silently shifting every score.
 from __future__ import annotations
 
 import hashlib
+import os
 from importlib import resources
 from pathlib import Path
 
@@ -52,6 +53,16 @@ def read_pairs(name: str) -> list[tuple[str, str]]:
 def shipped_model_path(name: str = SHIPPED_MODEL) -> Path:
     """A model file shipped with the package (``models/`` of the repository, ``tonecls/models`` installed)."""
     return Path(str(resources.files("tonecls.models").joinpath(name)))
+
+
+SEMANTIC_ALIAS = "semantic"
+
+
+def resolve_model_path(path: str | os.PathLike | None) -> str | os.PathLike | None:
+    """``"semantic"`` (when no file of that name is here) is the semantic model shipped with tonecls."""
+    if path is not None and str(path) == SEMANTIC_ALIAS and not Path(path).is_file():
+        return shipped_model_path(SHIPPED_SEMANTIC_MODEL)
+    return path
 
 
 def checkout_root() -> Path | None:

